@@ -1,0 +1,3 @@
+from rtpredict.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up (scripts/setup.sh) and run the linters and the test suite, end-to-end workflow runs
+# included. Extra arguments go to pytest (e.g. -m "not workflow" for the fast tests only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+ruff check rtpredict tests benchmarks
+ruff format --check rtpredict tests benchmarks
+snakefmt --check Snakefile rules
+snakemake --lint --configfile config.yaml >/dev/null
+exec python -m pytest "$@"
