@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command -> Debian package
-declare -A TOOLS=([salmon]=salmon [STAR]=rna-star [fastp]=fastp [samtools]=samtools [featureCounts]=subread)
+declare -A TOOLS=([salmon]=salmon [STAR]=rna-star [fastp]=fastp [samtools]=samtools [featureCounts]=subread [gffread]=gffread)
 missing=()
 for cmd in "${!TOOLS[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${TOOLS[$cmd]}")

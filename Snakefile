@@ -1,0 +1,21 @@
+# rtpredict: tumour RNA-seq -> cohort AnnData -> radiotherapy features, models and reports.
+# Run `rtpredict demo` for the bundled demo, or `snakemake` with your own config.yaml.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/reference.smk"
+include: "rules/qc.smk"
+include: "rules/quantify.smk"
+include: "rules/aggregate.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

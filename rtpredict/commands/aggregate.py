@@ -1,0 +1,105 @@
+"""Aggregate per-tumour quantities and QC into the cohort AnnData (and TSV exports)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from rtpredict.errors import InputError
+
+
+def _pairs(values: list[str]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        sample, sep, path = item.partition("=")
+        if not sep or not sample or not path:
+            raise InputError(f"expected SAMPLE=PATH, got {item!r}")
+        out[sample] = path
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``rtpredict aggregate``."""
+    parser.add_argument("--quantifier", choices=["salmon", "star"], required=True)
+    parser.add_argument("--gtf", required=True, help="annotation GTF (transcript → gene)")
+    parser.add_argument("--samples", required=True, help="sample sheet (tumour order)")
+    parser.add_argument("--clinical", help="clinical table keyed by sample_id")
+    parser.add_argument(
+        "--quant",
+        nargs="+",
+        required=True,
+        metavar="SAMPLE=PATH",
+        help="salmon: quant directory; star: featureCounts table",
+    )
+    parser.add_argument("--fastp", nargs="+", required=True, metavar="SAMPLE=JSON")
+    parser.add_argument("--star-log", nargs="*", default=[], metavar="SAMPLE=Log.final.out")
+    parser.add_argument("--bam-qc", nargs="*", default=[], metavar="SAMPLE=JSON")
+    parser.add_argument("--output", required=True, help="cohort .h5ad to write")
+    parser.add_argument("--tsv-dir", required=True, help="directory for the TSV exports")
+
+
+def _tool_versions(args: argparse.Namespace, quant: dict[str, str]) -> dict[str, str]:
+    versions = {}
+    fastp_json = json.loads(Path(next(iter(_pairs(args.fastp).values()))).read_text())
+    versions["fastp"] = fastp_json.get("summary", {}).get("fastp_version", "unknown")
+    first = Path(next(iter(quant.values())))
+    if args.quantifier == "salmon":
+        meta = json.loads((first / "aux_info" / "meta_info.json").read_text())
+        versions["salmon"] = meta.get("salmon_version", "unknown")
+    else:
+        header = first.read_text().split("\n", 1)[0]
+        match = re.search(r"featureCounts v(\S+?);", header)
+        versions["featureCounts"] = match.group(1) if match else "unknown"
+        log_out = Path(next(iter(_pairs(args.star_log).values()))).with_name("Log.out")
+        if log_out.exists():
+            match = re.search(r"STAR version=(\S+)", log_out.read_text())
+            versions["STAR"] = match.group(1) if match else "unknown"
+    return versions
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build ``cohort.h5ad`` from the workflow's per-tumour outputs."""
+    import pandas as pd
+
+    from rtpredict import io
+
+    sheet = io.read_sample_sheet(args.samples)
+    samples = list(dict.fromkeys(sheet["sample_id"]))
+    quant = _pairs(args.quant)
+    missing = [s for s in samples if s not in quant]
+    if missing:
+        raise InputError(f"no quantification given for {', '.join(missing)}")
+    quant = {s: quant[s] for s in samples}
+    tx2gene = io.read_tx2gene(args.gtf)
+    fastp = _pairs(args.fastp)
+    qc = pd.DataFrame({s: io.read_fastp(fastp[s]) for s in samples}).T
+    if args.quantifier == "salmon":
+        gene_quant = io.salmon_gene_quant(
+            {s: Path(p) / "quant.sf" for s, p in quant.items()}, tx2gene
+        )
+        extra = pd.DataFrame({s: io.read_salmon_qc(p) for s, p in quant.items()}).T
+    else:
+        gene_quant = io.featurecounts_gene_quant(quant)
+        star, bam = _pairs(args.star_log), _pairs(args.bam_qc)
+        extra = pd.concat(
+            [
+                pd.DataFrame({s: io.read_star_log(star[s]) for s in samples}).T,
+                pd.DataFrame({s: json.loads(Path(bam[s]).read_text()) for s in samples}).T,
+            ],
+            axis=1,
+        )
+    qc = pd.concat([qc, extra.drop(columns=["salmon_version"], errors="ignore")], axis=1)
+    qc = qc.infer_objects()
+    qc["n_lanes"] = sheet.groupby("sample_id").size().reindex(samples).to_numpy()
+    clinical = io.read_clinical(args.clinical) if args.clinical else None
+    provenance = {
+        "quantifier": args.quantifier,
+        "tools": _tool_versions(args, quant),
+        "annotation": str(Path(args.gtf).name),
+    }
+    adata = io.build_cohort(gene_quant, io.gene_table(tx2gene), qc, clinical, provenance=provenance)
+    io.write_h5ad(adata, args.output)
+    io.export_tsv(adata, args.tsv_dir)
+    return 0

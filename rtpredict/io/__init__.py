@@ -1,0 +1,34 @@
+"""Readers and writers: quantifier outputs, GTF, sample sheets, QC reports, the cohort AnnData."""
+
+from rtpredict.io._atomic import atomic_path, write_text_atomic
+from rtpredict.io._cohort import build_cohort, export_tsv, gene_table, write_h5ad
+from rtpredict.io._gtf import match_transcripts, read_gene_intervals, read_tx2gene, strip_version
+from rtpredict.io._qc import STRANDEDNESS, read_fastp, read_salmon_qc, read_star_log
+from rtpredict.io._quant import GeneQuant, featurecounts_gene_quant, salmon_gene_quant
+from rtpredict.io._readers import read_featurecounts, read_salmon
+from rtpredict.io._tables import read_clinical, read_sample_sheet, schema
+
+__all__ = [
+    "STRANDEDNESS",
+    "GeneQuant",
+    "atomic_path",
+    "build_cohort",
+    "export_tsv",
+    "featurecounts_gene_quant",
+    "gene_table",
+    "match_transcripts",
+    "read_clinical",
+    "read_fastp",
+    "read_featurecounts",
+    "read_gene_intervals",
+    "read_salmon",
+    "read_salmon_qc",
+    "read_sample_sheet",
+    "read_star_log",
+    "read_tx2gene",
+    "salmon_gene_quant",
+    "schema",
+    "strip_version",
+    "write_h5ad",
+    "write_text_atomic",
+]

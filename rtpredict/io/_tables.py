@@ -1,0 +1,196 @@
+"""Sample sheets and clinical tables: read, validate against ``schemas/``, explain errors.
+
+Every error names the file, the line and the field at fault, and what to do about it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import yaml
+
+from rtpredict.errors import InputError
+
+_REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def schema(name: str) -> dict:
+    """Load a JSON schema (YAML) shipped in ``schemas/`` by name, e.g. ``"samples"``."""
+    packaged = resources.files("rtpredict") / "schemas" / f"{name}.schema.yaml"
+    source = packaged if packaged.is_file() else _REPO_SCHEMAS / f"{name}.schema.yaml"
+    return yaml.safe_load(source.read_text())
+
+
+def _read_text_table(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """Read a TSV as strings; return it with each data row's line number in the file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read: {err.strerror}") from err
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate a byte-order mark
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: not UTF-8 text (byte {err.start}); save it as UTF-8") from err
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    numbered = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+    if not numbered:
+        raise InputError(f"{path}: the file is empty; expected a header line and rows")
+    header = numbered[0][1].split("\t")
+    if len(header) == 1 and ("," in header[0] or ";" in header[0]):
+        raise InputError(f"{path}, line {numbered[0][0]}: columns must be separated by tabs")
+    seen = set()
+    for col in header:
+        if col.strip() != col or not col:
+            raise InputError(
+                f"{path}, line {numbered[0][0]}: column name {col!r} is empty or "
+                "has surrounding spaces"
+            )
+        if col in seen:
+            raise InputError(f"{path}, line {numbered[0][0]}: column {col!r} appears twice")
+        seen.add(col)
+    for lineno, line in numbered[1:]:
+        n = line.count("\t") + 1
+        if n != len(header):
+            raise InputError(
+                f"{path}, line {lineno}: {n} fields where the header has {len(header)} "
+                "(tab-separated)"
+            )
+    body = "\n".join(line for _, line in numbered)
+    table = pd.read_csv(io.StringIO(body), sep="\t", dtype=str, keep_default_na=False)
+    return table, [n for n, _ in numbered[1:]]
+
+
+def _validate_rows(path: Path, table: pd.DataFrame, lines: list[int], spec: dict) -> pd.DataFrame:
+    """Convert typed columns, validate every row against ``spec``; return the typed table."""
+    props = spec.get("properties", {})
+    allowed = set(props)
+    if spec.get("additionalProperties") is False:
+        unknown = [c for c in table.columns if c not in allowed]
+        if unknown:
+            raise InputError(
+                f"{path}, line {lines[0] - 1 if lines else 1}: unknown column {unknown[0]!r}; "
+                f"allowed columns: {', '.join(props)}"
+            )
+    typed = table.copy()
+    for col in table.columns:
+        kind = props.get(col, {})
+        numeric = kind.get("type") in ("number", "integer") or "enum" in kind
+        if not numeric:
+            continue
+        values = table[col].str.strip()
+        converted = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+        bad = values.ne("") & converted.isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"{path}, line {lines[i]}, field {col}: {values.iloc[i]!r} is not a number"
+            )
+        typed[col] = converted
+    validator = jsonschema.Draft202012Validator(spec)
+    for i, record in enumerate(typed.to_dict("records")):
+        record = {
+            k: v
+            for k, v in record.items()
+            if not (v == "" or (isinstance(v, float) and np.isnan(v)))
+        }
+        for k, v in record.items():
+            if isinstance(v, float) and v.is_integer() and "enum" in props.get(k, {}):
+                record[k] = int(v)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(record))
+        if error is not None:
+            field = _error_field(error)
+            hint = props.get(field, {}).get("description", "")
+            raise InputError(
+                f"{path}, line {lines[i]}, field {field}: {error.message}"
+                + (f" (expected: {hint})" if hint else "")
+            )
+    return typed
+
+
+def _error_field(error: jsonschema.ValidationError) -> str:
+    """The column a schema error is about (the missing one, for a 'required' error)."""
+    if error.path:
+        return str(error.path[0])
+    if error.validator == "required":
+        return next(f for f in error.validator_value if f not in error.instance)
+    return "row"
+
+
+def _resolve(base: Path, value: str) -> str:
+    return str(Path(value) if Path(value).is_absolute() else (base / value).resolve())
+
+
+def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read and validate a sample sheet; return one row per FASTQ pair with absolute paths.
+
+    Checks each row against ``schemas/samples.schema.yaml``, then across rows: a tumour's
+    lanes have distinct ``lane`` values, read 1 and read 2 are different files, every file
+    exists, and a tumour's rows agree on ``vcf``. Relative paths are resolved against the sample
+    sheet's directory.
+    """
+    path = Path(path)
+    table, lines = _read_text_table(path)
+    if table.empty:
+        raise InputError(f"{path}: no samples below the header")
+    table = _validate_rows(path, table, lines, schema("samples"))
+    table["line"] = lines
+    if "lane" not in table.columns:
+        table["lane"] = ""
+    if "vcf" not in table.columns:
+        table["vcf"] = ""
+    dup = table.duplicated(["sample_id", "lane"], keep="first")
+    if dup.any():
+        row = table[dup].iloc[0]
+        first = table[(table["sample_id"] == row["sample_id"]) & (table["lane"] == row["lane"])]
+        hint = "" if row["lane"] else "; to merge lanes of one tumour, add a 'lane' column"
+        raise InputError(
+            f"{path}, line {row['line']}, field sample_id: duplicate ID {row['sample_id']!r} "
+            f"(first on line {first['line'].iloc[0]}){hint}"
+        )
+    base = path.resolve().parent
+    for row in table.itertuples():
+        if row.fastq_1 == row.fastq_2:
+            raise InputError(f"{path}, line {row.line}, field fastq_2: same file as fastq_1")
+        for field in ("fastq_1", "fastq_2", "vcf"):
+            value = getattr(row, field)
+            if value and not Path(_resolve(base, value)).is_file():
+                raise InputError(
+                    f"{path}, line {row.line}, field {field}: file not found: {value}"
+                    f" (relative paths are read from {base})"
+                )
+    for sample, rows in table.groupby("sample_id"):
+        if (rows["vcf"] != rows["vcf"].iloc[0]).any():
+            raise InputError(
+                f"{path}, line {rows['line'].iloc[1]}, field vcf: the lanes of "
+                f"{sample} name different VCFs"
+            )
+    for field in ("fastq_1", "fastq_2", "vcf"):
+        table[field] = [_resolve(base, v) if v else "" for v in table[field]]
+    return table.reset_index(drop=True)
+
+
+def read_clinical(path: str | os.PathLike) -> pd.DataFrame:
+    """Read and validate a clinical table (``schemas/clinical.schema.yaml``), indexed by sample.
+
+    Numeric columns become floats (NaN where empty); ``site`` and ``cohort`` categories.
+    """
+    path = Path(path)
+    table, lines = _read_text_table(path)
+    table = _validate_rows(path, table, lines, schema("clinical"))
+    dup = table["sample_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(
+            f"{path}, line {lines[i]}, field sample_id: duplicate ID {table['sample_id'].iloc[i]!r}"
+        )
+    table = table.set_index("sample_id")
+    for col in ("site", "cohort"):
+        if col in table.columns:
+            table[col] = table[col].replace("", np.nan).astype("category")
+    return table

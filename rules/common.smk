@@ -1,0 +1,151 @@
+# Helpers shared by the rules: configuration and sample-sheet validation, input functions,
+# resource functions. Everything here runs when the workflow is parsed, before any job.
+import math
+import re
+import shlex
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from rtpredict.errors import InputError
+from rtpredict.io import read_clinical, read_sample_sheet
+
+
+validate(config, "../schemas/config.schema.yaml")
+
+try:
+    SHEET = read_sample_sheet(config["samples"])
+    if config.get("clinical"):
+        read_clinical(config["clinical"])
+except InputError as err:
+    raise WorkflowError(f"invalid input: {err}") from None
+
+SAMPLES = list(dict.fromkeys(SHEET["sample_id"]))
+REF = config["reference"]
+QUANTIFIER = config["quantifier"]
+
+# The rtpredict command, importable from this checkout whatever environment runs the job.
+RTPREDICT = (
+    f"PYTHONPATH={shlex.quote(workflow.basedir)}${{PYTHONPATH:+:$PYTHONPATH}} "
+    "python -m rtpredict"
+)
+
+wildcard_constraints:
+    sample="|".join(map(re.escape, SAMPLES)) if SAMPLES else "[^/]+",
+
+
+# ----- resources -------------------------------------------------------------------------------
+def mem_mb(base, per_gb=0):
+    """Memory (MB) = base + per_gb x input size (GB), doubled on each retry."""
+
+    def mem(wildcards, input, attempt):
+        return int((base + per_gb * input.size_mb / 1024) * 2 ** (attempt - 1))
+
+    return mem
+
+
+def runtime(base, per_gb=0):
+    """Run time (min) = base + per_gb x input size (GB), grown on each retry."""
+
+    def minutes(wildcards, input, attempt):
+        return int((base + per_gb * input.size_mb / 1024) * attempt)
+
+    return minutes
+
+
+# ----- inputs ----------------------------------------------------------------------------------
+def _lanes(sample):
+    return SHEET[SHEET["sample_id"] == sample]
+
+
+def lane_fastqs(wildcards):
+    """All lanes of a tumour (for merging)."""
+    lanes = _lanes(wildcards.sample)
+    return {"r1": list(lanes["fastq_1"]), "r2": list(lanes["fastq_2"])}
+
+
+def raw_fastqs(wildcards):
+    """A tumour's reads: its only FASTQ pair, or its lanes merged."""
+    lanes = _lanes(wildcards.sample)
+    if len(lanes) == 1:
+        return {"r1": lanes["fastq_1"].iloc[0], "r2": lanes["fastq_2"].iloc[0]}
+    merged = f"results/merged/{wildcards.sample}"
+    return {"r1": f"{merged}_R1.fastq.gz", "r2": f"{merged}_R2.fastq.gz"}
+
+
+def trimmed_fastqs(wildcards):
+    """A tumour's reads after fastp."""
+    return {
+        "r1": f"results/trimmed/{wildcards.sample}_R1.fastq.gz",
+        "r2": f"results/trimmed/{wildcards.sample}_R2.fastq.gz",
+    }
+
+
+def transcriptome_fasta():
+    """The transcript FASTA: configured, or derived from genome + GTF."""
+    return REF.get("transcriptome_fasta") or "resources/transcriptome.fa"
+
+
+def salmon_index_inputs(wildcards):
+    inputs = {"transcriptome": transcriptome_fasta()}
+    if salmon_decoys():
+        inputs["genome"] = REF["genome_fasta"]
+    return inputs
+
+
+def salmon_decoys():
+    return bool(config["salmon"]["decoys"] and REF.get("genome_fasta"))
+
+
+def star_sa_index_nbases(fasta):
+    """STAR's --genomeSAindexNbases: min(14, log2(genome length)/2 - 1), per the STAR manual."""
+    size = Path(fasta).stat().st_size if Path(fasta).exists() else 3e9
+    return min(14, int(math.log2(size) / 2 - 1))
+
+
+def _per_sample(pattern):
+    return [pattern.format(sample=s) for s in SAMPLES]
+
+
+def _pairs(pattern):
+    return " ".join(f"{s}={shlex.quote(pattern.format(sample=s))}" for s in SAMPLES)
+
+
+QUANT_PATTERN = {
+    "salmon": "results/salmon/{sample}",
+    "star": "results/featurecounts/{sample}.tsv",
+}[QUANTIFIER]
+
+
+def aggregate_inputs(wildcards):
+    """Per-tumour outputs the cohort AnnData is built from."""
+    inputs = {
+        "fastp": _per_sample("results/qc/fastp/{sample}.fastp.json"),
+        "gtf": REF["gtf"],
+        "samples": config["samples"],
+    }
+    if config.get("clinical"):
+        inputs["clinical"] = config["clinical"]
+    if QUANTIFIER == "salmon":
+        inputs["quant"] = _per_sample("results/salmon/{sample}/quant.sf")
+    else:
+        inputs["quant"] = _per_sample(QUANT_PATTERN)
+        inputs["star_log"] = _per_sample("results/star/{sample}/Log.final.out")
+        inputs["bam_qc"] = _per_sample("results/star/{sample}/bam_qc.json")
+    return inputs
+
+
+def aggregate_args():
+    """The SAMPLE=PATH arguments of `rtpredict aggregate`."""
+    args = f"--quant {_pairs(QUANT_PATTERN)} --fastp {_pairs('results/qc/fastp/{sample}.fastp.json')}"
+    if QUANTIFIER == "star":
+        args += f" --star-log {_pairs('results/star/{sample}/Log.final.out')}"
+        args += f" --bam-qc {_pairs('results/star/{sample}/bam_qc.json')}"
+    if config.get("clinical"):
+        args += f" --clinical {shlex.quote(config['clinical'])}"
+    return args
+
+
+def final_outputs():
+    return ["results/cohort.h5ad"]

@@ -1,0 +1,48 @@
+# Read QC: lanes of one tumour merged, then fastp trimming (adapters, quality) with reports.
+
+
+rule merge_lanes:
+    input:
+        unpack(lane_fastqs),
+    output:
+        r1=temp("results/merged/{sample}_R1.fastq.gz"),
+        r2=temp("results/merged/{sample}_R2.fastq.gz"),
+    log:
+        "results/logs/merge_lanes/{sample}.log",
+    benchmark:
+        "results/benchmarks/merge_lanes/{sample}.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(500),
+        runtime=runtime(10, per_gb=10),
+    conda:
+        "../envs/coreutils.yaml"
+    shell:
+        "(zcat -f {input.r1} | gzip -1 > {output.r1} && "
+        "zcat -f {input.r2} | gzip -1 > {output.r2}) 2> {log}"
+
+
+rule fastp:
+    input:
+        unpack(raw_fastqs),
+    output:
+        r1=temp("results/trimmed/{sample}_R1.fastq.gz"),
+        r2=temp("results/trimmed/{sample}_R2.fastq.gz"),
+        json="results/qc/fastp/{sample}.fastp.json",
+        html="results/qc/fastp/{sample}.fastp.html",
+    log:
+        "results/logs/fastp/{sample}.log",
+    benchmark:
+        "results/benchmarks/fastp/{sample}.tsv"
+    params:
+        extra=config["fastp"]["extra"],
+    threads: 2
+    resources:
+        mem_mb=mem_mb(1000),
+        runtime=runtime(10, per_gb=15),
+    conda:
+        "../envs/fastp.yaml"
+    shell:
+        "fastp -i {input.r1} -I {input.r2} -o {output.r1} -O {output.r2} "
+        "--detect_adapter_for_pe --thread {threads} --json {output.json} "
+        "--html {output.html} --report_title {wildcards.sample} {params.extra} > {log} 2>&1"

@@ -1,0 +1,83 @@
+# Reference preparation: transcript FASTA (when not given), salmon and STAR indices.
+
+
+rule transcriptome:
+    input:
+        genome=REF.get("genome_fasta") or "MISSING_genome_fasta",
+        gtf=REF["gtf"],
+    output:
+        "resources/transcriptome.fa",
+    log:
+        "results/logs/transcriptome.log",
+    benchmark:
+        "results/benchmarks/transcriptome.tsv"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, per_gb=2000),
+        runtime=runtime(10, per_gb=10),
+    conda:
+        "../envs/gffread.yaml"
+    shell:
+        "gffread -w {output} -g {input.genome} {input.gtf} > {log} 2>&1"
+
+
+rule salmon_index:
+    input:
+        unpack(salmon_index_inputs),
+    output:
+        directory("resources/salmon_index"),
+    log:
+        "results/logs/salmon_index.log",
+    benchmark:
+        "results/benchmarks/salmon_index.tsv"
+    params:
+        kmer=config["salmon"]["kmer"],
+        decoys=salmon_decoys(),
+    threads: 2
+    resources:
+        mem_mb=mem_mb(2000, per_gb=8000),
+        runtime=runtime(20, per_gb=30),
+    conda:
+        "../envs/salmon.yaml"
+    shell:
+        """
+        (
+        if [ "{params.decoys}" = True ]; then
+            tmp=$(mktemp -d resources/.salmon_gentrome.XXXXXX)
+            grep '^>' {input.genome} | cut -d ' ' -f 1 | sed 's/^>//' > "$tmp/decoys.txt"
+            cat {input.transcriptome} {input.genome} > "$tmp/gentrome.fa"
+            salmon index -t "$tmp/gentrome.fa" -d "$tmp/decoys.txt" -i {output} \
+                -k {params.kmer} -p {threads}
+            rm -r "$tmp"
+        else
+            salmon index -t {input.transcriptome} -i {output} -k {params.kmer} -p {threads}
+        fi
+        ) > {log} 2>&1
+        """
+
+
+rule star_index:
+    input:
+        genome=REF.get("genome_fasta") or "MISSING_genome_fasta",
+        gtf=REF["gtf"],
+    output:
+        directory("resources/star_index"),
+    log:
+        "results/logs/star_index.log",
+    benchmark:
+        "results/benchmarks/star_index.tsv"
+    params:
+        overhang=config["star"]["read_length"] - 1,
+        sa_nbases=star_sa_index_nbases(REF.get("genome_fasta") or ""),
+    threads: 2
+    resources:
+        mem_mb=mem_mb(4000, per_gb=12000),
+        runtime=runtime(30, per_gb=30),
+    conda:
+        "../envs/star.yaml"
+    shell:
+        "mkdir -p {output} && "
+        "STAR --runMode genomeGenerate --runThreadN {threads} --genomeDir {output} "
+        "--genomeFastaFiles {input.genome} --sjdbGTFfile {input.gtf} "
+        "--sjdbOverhang {params.overhang} --genomeSAindexNbases {params.sa_nbases} "
+        "--outFileNamePrefix {output}/ --outTmpDir {output}/_STARtmp > {log} 2>&1"
