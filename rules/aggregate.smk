@@ -6,21 +6,24 @@ rule aggregate:
         unpack(aggregate_inputs),
     output:
         h5ad="results/cohort.h5ad",
-        tables=multiext("results/tables/", "gene_counts.tsv", "gene_tpm.tsv", "samples.tsv"),
+        tables=multiext(
+            "results/tables/", "gene_counts.tsv", "gene_tpm.tsv", "samples.tsv"
+        ),
     log:
         "results/logs/aggregate.log",
     benchmark:
         "results/benchmarks/aggregate.tsv"
-    params:
-        args=aggregate_args(),
-        quantifier=QUANTIFIER,
+    conda:
+        "../envs/rtpredict.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb(2000, per_gb=4000),
         runtime=runtime(10, per_gb=10),
-    conda:
-        "../envs/rtpredict.yaml"
+    params:
+        rtpredict=RTPREDICT,
+        args=aggregate_args(),
+        quantifier=QUANTIFIER,
     shell:
-        "{RTPREDICT} aggregate --quantifier {params.quantifier} --gtf {input.gtf} "
+        "{params.rtpredict} aggregate --quantifier {params.quantifier} --gtf {input.gtf} "
         "--samples {input.samples} {params.args} --output {output.h5ad} "
         "--tsv-dir results/tables > {log} 2>&1"

@@ -11,7 +11,6 @@ from snakemake.utils import validate
 from rtpredict.errors import InputError
 from rtpredict.io import read_clinical, read_sample_sheet
 
-
 validate(config, "../schemas/config.schema.yaml")
 
 try:
@@ -30,6 +29,7 @@ RTPREDICT = (
     f"PYTHONPATH={shlex.quote(workflow.basedir)}${{PYTHONPATH:+:$PYTHONPATH}} "
     "python -m rtpredict"
 )
+
 
 wildcard_constraints:
     sample="|".join(map(re.escape, SAMPLES)) if SAMPLES else "[^/]+",

@@ -11,12 +11,12 @@ rule merge_lanes:
         "results/logs/merge_lanes/{sample}.log",
     benchmark:
         "results/benchmarks/merge_lanes/{sample}.tsv"
+    conda:
+        "../envs/coreutils.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb(500),
         runtime=runtime(10, per_gb=10),
-    conda:
-        "../envs/coreutils.yaml"
     shell:
         "(zcat -f {input.r1} | gzip -1 > {output.r1} && "
         "zcat -f {input.r2} | gzip -1 > {output.r2}) 2> {log}"
@@ -34,14 +34,14 @@ rule fastp:
         "results/logs/fastp/{sample}.log",
     benchmark:
         "results/benchmarks/fastp/{sample}.tsv"
-    params:
-        extra=config["fastp"]["extra"],
+    conda:
+        "../envs/fastp.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb(1000),
         runtime=runtime(10, per_gb=15),
-    conda:
-        "../envs/fastp.yaml"
+    params:
+        extra=config["fastp"]["extra"],
     shell:
         "fastp -i {input.r1} -I {input.r2} -o {output.r1} -O {output.r2} "
         "--detect_adapter_for_pe --thread {threads} --json {output.json} "

@@ -14,15 +14,15 @@ rule salmon_quant:
         "results/logs/salmon_quant/{sample}.log",
     benchmark:
         "results/benchmarks/salmon_quant/{sample}.tsv"
-    params:
-        outdir=subpath(output.quant, parent=True),
-        extra=config["salmon"]["extra"],
+    conda:
+        "../envs/salmon.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb(2000, per_gb=1000),
         runtime=runtime(15, per_gb=20),
-    conda:
-        "../envs/salmon.yaml"
+    params:
+        outdir=subpath(output.quant, parent=True),
+        extra=config["salmon"]["extra"],
     shell:
         "salmon quant -i {input.index} -l A -1 {input.r1} -2 {input.r2} "
         "--validateMappings -p {threads} -o {params.outdir} {params.extra} > {log} 2>&1"
@@ -39,15 +39,15 @@ rule star_align:
         "results/logs/star_align/{sample}.log",
     benchmark:
         "results/benchmarks/star_align/{sample}.tsv"
-    params:
-        prefix=subpath(output.bam, parent=True),
-        extra=config["star"]["extra"],
+    conda:
+        "../envs/star.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb(4000, per_gb=2000),
         runtime=runtime(20, per_gb=30),
-    conda:
-        "../envs/star.yaml"
+    params:
+        prefix=subpath(output.bam, parent=True),
+        extra=config["star"]["extra"],
     shell:
         "STAR --runThreadN {threads} --genomeDir {input.index} "
         "--readFilesIn {input.r1} {input.r2} --readFilesCommand zcat "
@@ -66,12 +66,12 @@ rule index_bam:
         "results/logs/index_bam/{sample}.log",
     benchmark:
         "results/benchmarks/index_bam/{sample}.tsv"
+    conda:
+        "../envs/star.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb(500),
         runtime=runtime(5, per_gb=5),
-    conda:
-        "../envs/star.yaml"
     shell:
         "samtools index {input} > {log} 2>&1"
 
@@ -88,16 +88,17 @@ rule bam_qc:
         "results/logs/bam_qc/{sample}.log",
     benchmark:
         "results/benchmarks/bam_qc/{sample}.tsv"
-    params:
-        strandedness=config["star"]["strandedness"],
+    conda:
+        "../envs/rtpredict.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb(1000),
         runtime=runtime(10, per_gb=10),
-    conda:
-        "../envs/rtpredict.yaml"
+    params:
+        rtpredict=RTPREDICT,
+        strandedness=config["star"]["strandedness"],
     shell:
-        "{RTPREDICT} bam-qc --bam {input.bam} --gtf {input.gtf} "
+        "{params.rtpredict} bam-qc --bam {input.bam} --gtf {input.gtf} "
         "--strandedness {params.strandedness} --output {output.qc} "
         "--strand-output {output.strand} > {log} 2>&1"
 
@@ -114,12 +115,12 @@ rule featurecounts:
         "results/logs/featurecounts/{sample}.log",
     benchmark:
         "results/benchmarks/featurecounts/{sample}.tsv"
+    conda:
+        "../envs/subread.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb(1000),
         runtime=runtime(10, per_gb=10),
-    conda:
-        "../envs/subread.yaml"
     shell:
         "featureCounts -T {threads} -p --countReadPairs -s $(cat {input.strand}) "
         "-a {input.gtf} -o {output.counts} {input.bam} > {log} 2>&1"

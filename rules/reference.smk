@@ -11,12 +11,12 @@ rule transcriptome:
         "results/logs/transcriptome.log",
     benchmark:
         "results/benchmarks/transcriptome.tsv"
+    conda:
+        "../envs/gffread.yaml"
     threads: 1
     resources:
         mem_mb=mem_mb(1000, per_gb=2000),
         runtime=runtime(10, per_gb=10),
-    conda:
-        "../envs/gffread.yaml"
     shell:
         "gffread -w {output} -g {input.genome} {input.gtf} > {log} 2>&1"
 
@@ -30,29 +30,29 @@ rule salmon_index:
         "results/logs/salmon_index.log",
     benchmark:
         "results/benchmarks/salmon_index.tsv"
-    params:
-        kmer=config["salmon"]["kmer"],
-        decoys=salmon_decoys(),
+    conda:
+        "../envs/salmon.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb(2000, per_gb=8000),
         runtime=runtime(20, per_gb=30),
-    conda:
-        "../envs/salmon.yaml"
+    params:
+        kmer=config["salmon"]["kmer"],
+        decoys=salmon_decoys(),
     shell:
         """
         (
-        if [ "{params.decoys}" = True ]; then
-            tmp=$(mktemp -d resources/.salmon_gentrome.XXXXXX)
-            grep '^>' {input.genome} | cut -d ' ' -f 1 | sed 's/^>//' > "$tmp/decoys.txt"
-            cat {input.transcriptome} {input.genome} > "$tmp/gentrome.fa"
-            salmon index -t "$tmp/gentrome.fa" -d "$tmp/decoys.txt" -i {output} \
-                -k {params.kmer} -p {threads}
-            rm -r "$tmp"
-        else
-            salmon index -t {input.transcriptome} -i {output} -k {params.kmer} -p {threads}
-        fi
-        ) > {log} 2>&1
+            if [ "{params.decoys}" = True ]; then
+                tmp=$(mktemp -d resources/.salmon_gentrome.XXXXXX)
+                grep '^>' {input.genome} | cut -d ' ' -f 1 | sed 's/^>//' >"$tmp/decoys.txt"
+                cat {input.transcriptome} {input.genome} >"$tmp/gentrome.fa"
+                salmon index -t "$tmp/gentrome.fa" -d "$tmp/decoys.txt" -i {output} \
+                    -k {params.kmer} -p {threads}
+                rm -r "$tmp"
+            else
+                salmon index -t {input.transcriptome} -i {output} -k {params.kmer} -p {threads}
+            fi
+        ) >{log} 2>&1
         """
 
 
@@ -66,15 +66,15 @@ rule star_index:
         "results/logs/star_index.log",
     benchmark:
         "results/benchmarks/star_index.tsv"
-    params:
-        overhang=config["star"]["read_length"] - 1,
-        sa_nbases=star_sa_index_nbases(REF.get("genome_fasta") or ""),
+    conda:
+        "../envs/star.yaml"
     threads: 2
     resources:
         mem_mb=mem_mb(4000, per_gb=12000),
         runtime=runtime(30, per_gb=30),
-    conda:
-        "../envs/star.yaml"
+    params:
+        overhang=config["star"]["read_length"] - 1,
+        sa_nbases=star_sa_index_nbases(REF.get("genome_fasta") or ""),
     shell:
         "mkdir -p {output} && "
         "STAR --runMode genomeGenerate --runThreadN {threads} --genomeDir {output} "

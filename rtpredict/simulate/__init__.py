@@ -50,6 +50,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 MANIFEST = "simulation.json"
+#: bump whenever the same parameters would give different files
+SIMULATOR_VERSION = 1
 #: length of the random "contaminant" sequence that is in no reference (unmappable reads)
 CONTAMINANT_LENGTH = 50_000
 
@@ -177,40 +179,18 @@ def _write_tsv(frame: pd.DataFrame, path: Path, *, index: bool = True) -> None:
     frame.to_csv(path, sep="\t", index=index, float_format="%.6g", lineterminator="\n")
 
 
-def write_cohort(
-    outdir: str | os.PathLike,
-    params: SimulationParams | None = None,
-    *,
-    threads: int = 1,
-    overwrite: bool = False,
-) -> Path:
-    """Write a simulated cohort into ``outdir``; return the path of its manifest.
+def _identity(params: SimulationParams) -> dict:
+    """What makes two simulated cohorts the same: rtpredict's version and the parameters."""
+    return {
+        "simulator_version": SIMULATOR_VERSION,
+        "rtpredict_version": __version__,
+        "params": params.to_dict(),
+    }
 
-    Idempotent: when ``outdir`` already holds a cohort simulated with the same parameters and
-    rtpredict version, nothing is done. The cohort is written into a hidden sibling directory
-    and renamed into place at the end, so an interrupted run never leaves a cohort that looks
-    complete. Paths in ``samples.tsv`` are relative to the sample sheet's directory.
-    """
-    params = params or SimulationParams()
-    outdir = Path(outdir)
-    manifest_path = outdir / MANIFEST
-    wanted = {"rtpredict_version": __version__, "params": params.to_dict()}
-    if manifest_path.exists():
-        found = json.loads(manifest_path.read_text())
-        if {k: found.get(k) for k in wanted} == wanted:
-            log.info("%s is up to date: nothing to simulate", outdir)
-            return manifest_path
-        if not overwrite:
-            raise InputError(
-                f"{outdir} holds a cohort simulated with other parameters; "
-                "pass --overwrite to replace it or choose another --outdir"
-            )
-    elif outdir.exists() and any(outdir.iterdir()):
-        raise InputError(f"{outdir} exists and is not a simulated cohort; choose another --outdir")
 
-    cohort = simulate_cohort(params)
-    partial = outdir.parent / f".{outdir.name}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
+def _write_files(cohort: SimulatedCohort, partial: Path, threads: int) -> None:
+    """Write every file of ``cohort`` into the directory ``partial``."""
+    params = cohort.params
     for sub in ("reference", "fastq", "vcf", "truth"):
         (partial / sub).mkdir(parents=True)
     genome = cohort.genome
@@ -292,12 +272,53 @@ def write_cohort(
     _write_tsv(muts, truth / "mutations.tsv", index=False)
     (partial / "README.txt").write_text(_README.format(**params.to_dict(), mb=CALLABLE_MB))
     manifest = {
-        **wanted,
+        **_identity(params),
         "synthetic": True,
         "callable_mb": CALLABLE_MB,
         "files": sorted(str(p.relative_to(partial)) for p in partial.rglob("*") if p.is_file()),
     }
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def write_cohort(
+    outdir: str | os.PathLike,
+    params: SimulationParams | None = None,
+    *,
+    threads: int = 1,
+    overwrite: bool = False,
+) -> Path:
+    """Write a simulated cohort into ``outdir``; return the path of its manifest.
+
+    Idempotent: when ``outdir`` already holds a cohort simulated with the same parameters and
+    rtpredict version, nothing is done. The cohort is written into a hidden sibling directory
+    and renamed into place at the end, so an interrupted run never leaves a cohort that looks
+    complete. Paths in ``samples.tsv`` are relative to the sample sheet's directory.
+    """
+    params = params or SimulationParams()
+    outdir = Path(outdir)
+    manifest_path = outdir / MANIFEST
+    wanted = _identity(params)
+    if manifest_path.exists():
+        found = json.loads(manifest_path.read_text())
+        if {k: found.get(k) for k in wanted} == wanted:
+            log.info("%s is up to date: nothing to simulate", outdir)
+            return manifest_path
+        if not overwrite:
+            raise InputError(
+                f"{outdir} holds a cohort simulated with other parameters; "
+                "pass --overwrite to replace it or choose another --outdir"
+            )
+    elif outdir.exists() and any(outdir.iterdir()):
+        raise InputError(f"{outdir} exists and is not a simulated cohort; choose another --outdir")
+
+    cohort = simulate_cohort(params)
+    partial = outdir.parent / f".{outdir.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        _write_files(cohort, partial, threads)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     if outdir.exists():
         shutil.rmtree(outdir)
     os.replace(partial, outdir)

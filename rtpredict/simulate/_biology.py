@@ -13,8 +13,10 @@ The generative model (all of it is the simulation's *truth*, written to ``truth/
   published coefficient (STAT1 and IRF1 also with ``ifn``); hypoxia-signature genes with
   ``hypoxia``; IFN-γ and cytolytic genes with ``ifn``; NRF2 targets (NQO1, TXNRD1, GCLM, AKR1C1)
   with NRF2 activation. Kim 2012 genes and background genes carry no planted biology.
-- Recurrence: exponential hazard with log-HR −0.04 per unit of true GARD (0 without RT),
-  +0.45 per SD of hypoxia, −0.3 per SD of IFN signalling; follow-up uniform 1–8 years.
+- Recurrence: exponential hazard, median 6 years at true GARD 25, log-HR −0.04 per unit of
+  true GARD (0 without RT), +0.45 per SD of hypoxia, −0.3 per SD of IFN signalling; death
+  after recurrence (mean 2.5 years) or otherwise (mean 15 years); follow-up uniform 1–8 years.
+  Response (0/1): logistic in true GARD (+0.08 per unit) and hypoxia (−0.6 per SD).
 """
 
 from __future__ import annotations
@@ -175,7 +177,7 @@ def simulate_outcomes(tumours: pd.DataFrame, rng: np.random.Generator) -> pd.Dat
     n = len(tumours)
     gard_effective = tumours["true_gard"] * tumours["received_rt"]
     log_hr = -0.04 * (gard_effective - 25) + 0.45 * tumours["hypoxia"] - 0.3 * tumours["ifn"]
-    hazard = np.log(2) / 4 * np.exp(log_hr)  # median time to recurrence 4 y at the reference
+    hazard = np.log(2) / 6 * np.exp(log_hr)  # median time to recurrence 6 y at the reference
     time_recurrence = rng.exponential(1 / hazard)
     follow_up = rng.uniform(1, 8, n)
     time_death = np.where(

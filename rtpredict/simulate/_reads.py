@@ -35,8 +35,8 @@ class ReadModel:
     """
 
     read_length: int = 100
-    fragment_mean: float = 250.0
-    fragment_sd: float = 60.0
+    fragment_mean: float = 220.0
+    fragment_sd: float = 70.0
     min_fragment: int = 50
     library_type: str = "ISR"
 
