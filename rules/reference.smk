@@ -38,14 +38,14 @@ rule salmon_index:
         runtime=runtime(20, per_gb=30),
     params:
         kmer=config["salmon"]["kmer"],
-        decoys=salmon_decoys(),
+        decoy_genome=REF["genome_fasta"] if salmon_decoys() else "",
     shell:
         """
         (
-            if [ "{params.decoys}" = True ]; then
+            if [ -n "{params.decoy_genome}" ]; then
                 tmp=$(mktemp -d resources/.salmon_gentrome.XXXXXX)
-                grep '^>' {input.genome} | cut -d ' ' -f 1 | sed 's/^>//' >"$tmp/decoys.txt"
-                cat {input.transcriptome} {input.genome} >"$tmp/gentrome.fa"
+                grep '^>' {params.decoy_genome} | cut -d ' ' -f 1 | sed 's/^>//' >"$tmp/decoys.txt"
+                cat {input.transcriptome} {params.decoy_genome} >"$tmp/gentrome.fa"
                 salmon index -t "$tmp/gentrome.fa" -d "$tmp/decoys.txt" -i {output} \
                     -k {params.kmer} -p {threads}
                 rm -r "$tmp"

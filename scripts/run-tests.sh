@@ -8,5 +8,6 @@ export PATH="$PWD/.venv/bin:$PATH"
 ruff check rtpredict tests benchmarks
 ruff format --check rtpredict tests benchmarks
 snakefmt --check Snakefile rules
-snakemake --lint --configfile config.yaml >/dev/null
+rtpredict simulate --outdir .test/data --tumours 2 --read-pairs 2000 --background-genes 20
+snakemake --lint --configfile .test/config.yaml
 exec python -m pytest "$@"

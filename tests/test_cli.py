@@ -1,0 +1,32 @@
+"""The command line: every subcommand is listed; bad input gives one clear line, exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rtpredict import cli
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for name in cli.COMMANDS:
+        assert name in out
+
+
+def test_user_error_is_one_line_without_traceback(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "x").write_text("x")
+    result = subprocess.run(
+        [sys.executable, "-m", "rtpredict", "simulate", "--outdir", str(tmp_path / "mine")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("rtpredict simulate: error:")
+    assert "not a simulated cohort" in result.stderr
