@@ -29,6 +29,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "rtpredict" / "data" / "genomics"
 PRIMARY = [str(i) for i in range(1, 23)] + ["X", "Y", "M"]
+RANK = {f"chr{name}": i for i, name in enumerate(PRIMARY)}
 _LOCATION = re.compile(r"^(?P<chrom>[^:]+):(?P<start>-?\d+)-(?P<end>-?\d+)$")
 
 
@@ -58,7 +59,9 @@ def gene_intervals(genes_tsv: Path) -> pd.DataFrame:
     ``12:25205246-25250929``. Alternate haplotypes and fix patches are left out.
     """
     table = pd.read_csv(genes_tsv, sep="\t", dtype=str, keep_default_na=False)
-    table = table[(table["locations_signed_hg38"] != "") & (table["gene_type"] != "biological-region")]
+    table = table[
+        (table["locations_signed_hg38"] != "") & (table["gene_type"] != "biological-region")
+    ]
     rows = []
     for gene in table.itertuples(index=False):
         for location in gene.locations_signed_hg38.split(";"):
@@ -95,9 +98,9 @@ def gene_intervals(genes_tsv: Path) -> pd.DataFrame:
     merged = spans.groupby(keys, as_index=False, sort=False).agg(
         start=("start", "min"),
         end=("end", "max"),
-        strand=("strand", lambda s: s.iloc[0] if s.nunique() == 1 else "."),
+        strand=("strand", lambda s: s.iloc[0] if (s == s.iloc[0]).all() else "."),
     )
-    merged["chrom_order"] = merged["chrom"].str.removeprefix("chr").map(PRIMARY.index)
+    merged["chrom_order"] = merged["chrom"].map(RANK)
     merged = merged.sort_values(["chrom_order", "start", "end", "symbol"], kind="stable")
     columns = ["chrom", "start", "end", "strand", "symbol", "gene_type", "entrez_id"]
     return merged[[*columns, "ensembl_gene_ids"]].reset_index(drop=True)
@@ -116,9 +119,10 @@ def hotspots(path: Path) -> pd.DataFrame:
     table["chrom"] = "chr" + table["chrom"].replace({"MT": "M"})
     table["sift"] = table["sift"].replace({'""': ""})
     table["pos"] = table["pos"].astype(int)
-    table["chrom_order"] = table["chrom"].str.removeprefix("chr").map(PRIMARY.index)
-    if table["chrom_order"].isna().any():
-        sys.exit(f"{path}: unexpected chromosome names {sorted(table['chrom'][table['chrom_order'].isna()].unique())}")
+    table["chrom_order"] = table["chrom"].map(RANK)
+    unknown = sorted(table.loc[table["chrom_order"].isna(), "chrom"].unique())
+    if unknown:
+        sys.exit(f"{path}: unexpected chromosome names {unknown}")
     table = table.sort_values(["chrom_order", "pos", "ref", "alt"], kind="stable")
     return table.drop(columns="chrom_order").reset_index(drop=True)
 
@@ -129,7 +133,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     genes = gene_intervals(data / "human_gene_ids" / "orgHs_genes_2022Sep.tsv.gz")
     write_tsv_gz(genes, OUT / "gene_intervals_GRCh38.tsv.gz")
-    print(f"gene_intervals_GRCh38.tsv.gz: {len(genes)} intervals, {genes['symbol'].nunique()} genes")
+    n_genes = genes["symbol"].nunique()
+    print(f"gene_intervals_GRCh38.tsv.gz: {len(genes)} intervals, {n_genes} genes")
     for build in ("GRCh37", "GRCh38"):
         table = hotspots(data / "cancer_hotspots" / f"cancerhotspots_v2_{build}.tsv")
         write_tsv_gz(table, OUT / f"cancer_hotspots_v2_{build}.tsv.gz")

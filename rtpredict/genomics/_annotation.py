@@ -53,7 +53,14 @@ _AA3_PATTERN = re.compile("|".join(_AA3))
 #: field names per annotation key: allele, consequence, impact, gene symbol, biotype, protein
 _FIELDS = {
     "CSQ": ("Allele", "Consequence", "IMPACT", "SYMBOL", "BIOTYPE", "HGVSp"),
-    "ANN": ("Allele", "Annotation", "Annotation_Impact", "Gene_Name", "Transcript_BioType", "HGVS.p"),
+    "ANN": (
+        "Allele",
+        "Annotation",
+        "Annotation_Impact",
+        "Gene_Name",
+        "Transcript_BioType",
+        "HGVS.p",
+    ),
 }
 
 
@@ -67,7 +74,7 @@ class Annotation(NamedTuple):
 
 
 def short_protein_change(hgvsp: str) -> str | None:
-    """Return an HGVS protein change in one-letter form without prefix: ``p.Arg175His`` -> ``R175H``.
+    """Return an HGVS protein change in short one-letter form: ``p.Arg175His`` -> ``R175H``.
 
     A transcript/protein prefix (``ENSP...:``), VEP's escaped ``%3D`` and parentheses are removed;
     ``Ter`` becomes ``*`` (``p.Arg213Ter`` -> ``R213*``, ``p.Leu22ProfsTer5`` -> ``L22Pfs*5``).
@@ -78,7 +85,7 @@ def short_protein_change(hgvsp: str) -> str | None:
 
 
 def vep_alleles(ref: str, alts: tuple[str, ...]) -> list[str]:
-    """Return VEP's allele strings for ``alts``: a shared first base is dropped when any is an indel."""
+    """Return VEP's allele strings: a shared first base is dropped when any alt is an indel."""
     if any(len(alt) != len(ref) for alt in alts) and all(alt[:1] == ref[:1] for alt in alts):
         return [alt[1:] or "-" for alt in alts]
     return list(alts)

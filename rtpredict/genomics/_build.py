@@ -81,7 +81,7 @@ def check_header_build(lengths: Mapping[str, int | None], genome: str, source: s
 
 
 def check_positions(chroms: np.ndarray, positions: np.ndarray, genome: str, source: str) -> None:
-    """Raise :class:`InputError` when a variant lies past the end of its chromosome in ``genome``."""
+    """Raise :class:`InputError` when a variant lies past its chromosome's end in ``genome``."""
     reference = contig_lengths(genome)
     ends = np.array([reference.get(c, np.iinfo(np.int64).max) for c in chroms], dtype=np.int64)
     beyond = np.flatnonzero(positions > ends)

@@ -1,4 +1,4 @@
-"""Read a gene panel YAML: radiation-response genes with evidence, and the groups flagged per tumour."""
+"""Read a gene panel YAML: genes with their evidence, and the groups flagged per tumour."""
 
 from __future__ import annotations
 
@@ -83,7 +83,9 @@ def _parse(raw: Any, source: str) -> Panel:
             raise InputError(f"{where} needs a list 'genes'")
         unknown = [g for g in spec["genes"] if g not in details]
         if unknown:
-            raise InputError(f"{where} lists genes not in the panel: {', '.join(map(str, unknown))}")
+            raise InputError(
+                f"{where} lists genes not in the panel: {', '.join(map(str, unknown))}"
+            )
         qualifying = spec.get("qualifying", "nonsynonymous")
         if qualifying not in QUALIFYING:
             raise InputError(f"{where}: qualifying must be one of {', '.join(QUALIFYING)}")

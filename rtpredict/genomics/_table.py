@@ -44,18 +44,23 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def write_variants(variants: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a variants table as TSV, atomically (temporary file + rename); NA is empty."""
+def write_tsv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a table as TSV atomically (temporary file in the same folder, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", newline="") as out:
-            conform(variants).to_csv(out, sep="\t", index=False, na_rep="", lineterminator="\n")
+            frame.to_csv(out, sep="\t", index=False, na_rep="", lineterminator="\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_variants(variants: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a variants table as TSV, atomically; NA is written as an empty field."""
+    write_tsv(conform(variants), path)
 
 
 def read_variants(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -65,14 +70,16 @@ def read_variants(path: str | os.PathLike[str]) -> pd.DataFrame:
         frame = pd.read_csv(
             path,
             sep="\t",
-            dtype={name: str for name in _STRINGS},
+            dtype=dict.fromkeys(_STRINGS, str),
             keep_default_na=False,
             na_values={"vaf": [""], "depth": [""], "alt_depth": [""]},
         )
     except FileNotFoundError:
         raise InputError(f"{path}: no such variants table") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a variants TSV ({err}); rewrite it with `rtpredict variants`") from None
+        raise InputError(
+            f"{path}: not a variants TSV ({err}); rewrite it with `rtpredict variants`"
+        ) from None
     missing = [name for name in COLUMNS if name not in frame.columns]
     if missing:
         raise InputError(
@@ -80,7 +87,9 @@ def read_variants(path: str | os.PathLike[str]) -> pd.DataFrame:
             "`rtpredict variants`"
         )
     frame[_STRINGS] = frame[_STRINGS].replace("", None)
-    frame["hotspot"] = frame["hotspot"].map({True: True, False: False, "True": True, "False": False})
+    frame["hotspot"] = frame["hotspot"].map(
+        {True: True, False: False, "True": True, "False": False}
+    )
     if frame["hotspot"].isna().any():
         raise InputError(f"{path}: column hotspot must hold True or False")
     try:

@@ -1,4 +1,4 @@
-"""Find the tumour's column in a VCF: by name, by the caller's header convention, or the only one."""
+"""Find the tumour's column in a VCF: by name, by the caller's header convention, or alone."""
 
 from __future__ import annotations
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,33 @@ def _quiet_htslib() -> Iterator[None]:
         pysam.set_verbosity(previous)
 
 
+@contextlib.contextmanager
+def _bgzf_readable(path: Path) -> Iterator[Path]:
+    """Yield ``path``, or a decompressed temporary copy when it is plain gzip (not bgzip).
+
+    htslib streams bgzip (and BCF) files but cannot open plain gzip VCFs through pysam, so these
+    are decompressed once to a temporary file that is removed afterwards.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(18)
+    is_gzip = head[:2] == b"\x1f\x8b"
+    is_bgzf = len(head) >= 16 and head[3] & 4 and head[12:14] == b"BC"
+    if not is_gzip or is_bgzf:
+        yield path
+        return
+    logger.info("%s is plain gzip, not bgzip: reading a decompressed temporary copy", path)
+    with tempfile.TemporaryDirectory(prefix="rtpredict-vcf-") as folder:
+        copy = Path(folder) / path.name.removesuffix(".gz")
+        try:
+            with gzip.open(path, "rb") as compressed, copy.open("wb") as plain:
+                shutil.copyfileobj(compressed, plain)
+        except (OSError, EOFError) as err:
+            raise InputError(
+                f"{path}: gzip data cannot be read ({err}); the file is truncated or corrupt"
+            ) from None
+        yield copy
+
+
 def read_somatic_vcf(
     path: str | os.PathLike[str],
     *,
@@ -57,7 +87,9 @@ def read_somatic_vcf(
 
     One row per alternate allele of each passing record (FILTER ``PASS``, or ``.`` = no filter
     applied), sorted by chromosome (karyotype order), position and alleles. Symbolic alleles
-    (``<DEL>``), breakends and ``*`` are skipped. No index is needed: the file is streamed.
+    (``<DEL>``), breakends and ``*`` are skipped. No index is needed: the file is streamed
+    (an index matters only for region queries, which this reader does not make). Plain-gzip
+    files are read through a decompressed temporary copy.
 
     Parameters
     ----------
@@ -94,14 +126,17 @@ def read_somatic_vcf(
         check_genome(genome)
     if not path.is_file():
         raise InputError(f"{source}: no such VCF file")
-    with _quiet_htslib():
+    with _quiet_htslib(), _bgzf_readable(path) as readable:
         try:
-            vcf = pysam.VariantFile(source)
-        except (OSError, ValueError) as err:
-            raise InputError(
-                f"{source}: not a readable VCF or BCF ({err}); check it with "
-                f"`bcftools view -h {source}`"
-            ) from None
+            vcf = pysam.VariantFile(str(readable))
+        except (OSError, ValueError, NotImplementedError) as err:
+            damaged = "truncated" in str(err) or "EOF" in str(err)
+            fix = (
+                "the file is truncated or corrupt: copy or create it again (`bgzip -t` checks it)"
+                if damaged
+                else f"check it with `bcftools view -h {source}`"
+            )
+            raise InputError(f"{source}: not a readable VCF or BCF ({err}); {fix}") from None
         with vcf:
             header = vcf.header
             lengths = {name: contig.length for name, contig in header.contigs.items()}
@@ -169,8 +204,9 @@ def _collect(
         except (OSError, ValueError) as err:
             raise InputError(
                 f"{source}: cannot read record {n + 1} (about line {n_header_lines + n + 1}): "
-                f"{err or 'truncated or corrupt data'}; check the file with `bcftools view "
-                f"{source} > /dev/null` (and `bgzip -t` if compressed) and re-export it"
+                f"{err or 'unreadable data'} (a malformed record, or a truncated or corrupt "
+                f"file); check it with `bcftools view {source} > /dev/null` (and `bgzip -t` "
+                "if compressed) and fix or re-export it"
             ) from None
         n += 1
         try:
@@ -179,8 +215,8 @@ def _collect(
             raise
         except (TypeError, ValueError, KeyError) as err:
             raise InputError(
-                f"{source}: record {n} (line {n_header_lines + n}, {record.contig}:{record.pos}) is "
-                f"malformed: {err}; fix or drop the record"
+                f"{source}: record {n} (line {n_header_lines + n}, {record.contig}:{record.pos}) "
+                f"is malformed: {err}; fix or drop the record"
             ) from None
     return rows, n
 
@@ -233,9 +269,7 @@ def _finish(
         empty = empty_variants()
         empty.attrs = {"hotspot_hits": dict.fromkeys(GENOMES, 0)}
         return empty
-    frame = pd.DataFrame(
-        {k: pd.Series(v, dtype=COLUMNS[k]) for k, v in rows.items()}
-    )
+    frame = pd.DataFrame({k: pd.Series(v, dtype=COLUMNS[k]) for k, v in rows.items()})
     chroms = frame["chrom"].to_numpy(dtype=object)
     primary = np.fromiter((is_primary(c) for c in chroms), dtype=bool, count=len(chroms))
     if not primary.any():
