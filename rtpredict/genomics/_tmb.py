@@ -1,7 +1,8 @@
 """Which variants count: passing, non-synonymous or hotspot; coding for tumour mutational burden.
 
 The consequence sets are defined in :mod:`rtpredict.genomics._consequences`. A hotspot hit always
-counts as a qualifying mutation, whatever its annotation says.
+counts as a qualifying (non-synonymous) mutation and as coding, whatever its annotation says;
+a group declared ``qualifying: truncating`` counts truncating consequences only.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ def is_passing(variants: pd.DataFrame) -> pd.Series:
 
 
 def is_qualifying(variants: pd.DataFrame, *, truncating: bool = False) -> pd.Series:
-    """Tell which rows mutate their gene: passing and (hotspot or non-synonymous / truncating)."""
-    terms = TRUNCATING if truncating else NON_SYNONYMOUS
-    return is_passing(variants) & (variants["hotspot"] | variants["consequence"].isin(terms))
+    """Tell which rows mutate their gene: passing, and a hotspot allele or non-synonymous.
+
+    With ``truncating``, passing and truncating only (a missense hotspot does not count).
+    """
+    if truncating:
+        return is_passing(variants) & variants["consequence"].isin(TRUNCATING)
+    return is_passing(variants) & (variants["hotspot"] | variants["consequence"].isin(NON_SYNONYMOUS))
 
 
 def is_coding(variants: pd.DataFrame) -> pd.Series:
