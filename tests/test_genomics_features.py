@@ -100,19 +100,26 @@ def test_features_match_oracle(tables):
     assert dna_features(adata, tables, callable_mb=32.5) is None
     assert_matches_oracle(adata, tables, 32.5)
     obs = adata.obs
-    assert obs.loc["T0", "dna_nrf2_pathway"] and obs.loc["T0", "dna_repair_defect"]
+    assert obs.loc["T0", "dna_nrf2_pathway"]
+    assert obs.loc["T0", "dna_repair_defect"]
     assert obs.loc["T0", "dna_TP53_max_vaf"] == pytest.approx(0.6)
-    assert obs.loc["T1", "dna_KEAP1_mutated"] and obs.loc["T1", "dna_nrf2_pathway"]
+    assert obs.loc["T1", "dna_KEAP1_mutated"]
+    assert obs.loc["T1", "dna_nrf2_pathway"]
     # unannotated tumour: TP53 hotspots count, KEAP1 by coordinates does not; TMB unknowable
-    assert obs.loc["T2", "dna_TP53_mutated"] and not obs.loc["T2", "dna_KEAP1_mutated"]
-    assert np.isnan(obs.loc["T2", "dna_tmb"]) and obs.loc["T2", "dna_hotspot_count"] == 3
+    assert obs.loc["T2", "dna_TP53_mutated"]
+    assert not obs.loc["T2", "dna_KEAP1_mutated"]
+    assert np.isnan(obs.loc["T2", "dna_tmb"])
+    assert obs.loc["T2", "dna_hotspot_count"] == 3
     # sequenced, nothing passing: zeros; not sequenced: missing
-    assert obs.loc["T3", "dna_tmb"] == 0.0 and not obs.loc["T3", "dna_TP53_mutated"]
-    assert not obs.loc["T4", "dna_available"] and pd.isna(obs.loc["T4", "dna_TP53_mutated"])
+    assert obs.loc["T3", "dna_tmb"] == 0.0
+    assert not obs.loc["T3", "dna_TP53_mutated"]
+    assert not obs.loc["T4", "dna_available"]
+    assert pd.isna(obs.loc["T4", "dna_TP53_mutated"])
     assert str(obs["dna_TP53_mutated"].dtype) == "boolean"
     assert str(obs["dna_hotspot_count"].dtype) == "Int64"
     params = adata.uns["dna"]["params"]
-    assert params["callable_mb"] == 32.5 and "NFE2L2" in params["panel_genes"]
+    assert params["callable_mb"] == 32.5
+    assert "NFE2L2" in params["panel_genes"]
     assert adata.uns["dna"]["n_with_dna"] == 4
 
 
@@ -163,15 +170,18 @@ def test_unknown_vaf_of_a_mutated_gene_is_nan(tables):
 
 def test_filtered_rows_ignored_even_at_hotspots(tables):
     kept = read_somatic_vcf(VCF / "no_passing.vcf", pass_only=False)
-    assert kept["hotspot"].all() and len(kept) == 1
+    assert kept["hotspot"].all()
+    assert len(kept) == 1
     adata = dna_features(cohort(1), {"T0": kept}, callable_mb=1.0, copy=True)
-    assert not adata.obs.loc["T0", "dna_TP53_mutated"] and adata.obs.loc["T0", "dna_tmb"] == 0
+    assert not adata.obs.loc["T0", "dna_TP53_mutated"]
+    assert adata.obs.loc["T0", "dna_tmb"] == 0
 
 
 def test_samples_outside_adata_are_reported_and_key_added(tables, caplog):
     adata = cohort(2)
     dna_features(adata, {"T0": tables["T0"], "X9": tables["T1"]}, callable_mb=1.0, key_added="wes")
-    assert "wes_available" in adata.obs and "wes_TP53_mutated" in adata.obs
+    assert "wes_available" in adata.obs
+    assert "wes_TP53_mutated" in adata.obs
     assert adata.uns["wes"]["samples_not_in_adata"] == ["X9"]
     assert "X9" in caplog.text
 
@@ -188,6 +198,10 @@ def test_bad_variants_argument():
     with pytest.raises(InputError, match="sample_id column"):
         dna_features(cohort(), pd.DataFrame({"gene": ["TP53"]}), callable_mb=1.0)
     with pytest.raises(InputError, match="lack columns consequence"):
-        dna_features(cohort(), {"T0": pd.DataFrame({"gene": ["TP53"], "vaf": [0.1], "hotspot": [True]})}, callable_mb=1.0)
+        dna_features(
+            cohort(),
+            {"T0": pd.DataFrame({"gene": ["TP53"], "vaf": [0.1], "hotspot": [True]})},
+            callable_mb=1.0,
+        )
     with pytest.raises(InputError, match="mapping sample ID"):
         dna_features(cohort(), [1, 2], callable_mb=1.0)

@@ -41,7 +41,8 @@ def test_user_panel(tmp_path):
         "groups:\n  driver:\n    genes: [TP53, KRAS]\n    qualifying: truncating\n"
     )
     panel = read_panel(path)
-    assert panel.name == "mine" and panel.genes == ("TP53", "KRAS")
+    assert panel.name == "mine"
+    assert panel.genes == ("TP53", "KRAS")
     assert panel.groups[0].qualifying == "truncating"
 
 

@@ -117,7 +117,8 @@ def test_snv_counts_exclude_low_mapq_duplicates_and_spliced_reads(counts):
     row = at(counts, "chr17", 7675088, "C", "T")
     assert (row["depth"], row["ref_count"], row["alt_count"]) == (10, 6, 4)
     assert row["alt_fraction"] == pytest.approx(0.4)
-    assert row["gene"] == "TP53" and row["protein_change"] == "R175H"
+    assert row["gene"] == "TP53"
+    assert row["protein_change"] == "R175H"
 
 
 def test_deletion_counts(counts):
@@ -130,7 +131,9 @@ def test_insertion_counts_check_the_inserted_sequence(counts):
     assert (row["depth"], row["ref_count"], row["alt_count"]) == (6, 3, 2)
     # the SNV hotspots at the anchor base share the pileup column
     snv = at(counts, "chr17", 7673809, "C", "T")
-    assert snv["depth"] == 6 and snv["alt_count"] == 0 and snv["ref_count"] == 6
+    assert snv["depth"] == 6
+    assert snv["alt_count"] == 0
+    assert snv["ref_count"] == 6
 
 
 def test_mnv_counts(counts):
@@ -141,7 +144,8 @@ def test_mnv_counts(counts):
 def test_only_hotspots_on_the_bam_reference_and_zero_depth_is_nan(counts):
     assert set(counts["chrom"]) == {"chr1", "chr17"}
     uncovered = counts[counts["depth"] == 0]
-    assert len(uncovered) > 0 and uncovered["alt_fraction"].isna().all()
+    assert len(uncovered) > 0
+    assert uncovered["alt_fraction"].isna().all()
     assert str(counts["alt_count"].dtype) == "Int64"
 
 

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from rtpredict.errors import InputError
-from rtpredict.genomics import contig_lengths, detect_build, genes_at, hotspot_table, normalise_contig
+from rtpredict.genomics import (
+    contig_lengths,
+    detect_build,
+    genes_at,
+    hotspot_table,
+    normalise_contig,
+)
 from rtpredict.genomics._build import infer_genome
 from rtpredict.genomics._genes import gene_intervals
 from rtpredict.genomics._hotspots import match_hotspots
@@ -95,7 +101,9 @@ def test_hotspot_match_shares_positions_between_alts():
     table = hotspot_table("GRCh38")
     assert table["protein_change"].iloc[rows[0]] == "G12D"
     assert table["protein_change"].iloc[rows[1]] == "G12V"
-    expected_g = ((table["chrom"] == "chr12") & (table["pos"] == 25245350) & (table["alt"] == "G")).any()
+    expected_g = (
+        (table["chrom"] == "chr12") & (table["pos"] == 25245350) & (table["alt"] == "G")
+    ).any()
     assert (rows[2] >= 0) == expected_g
 
 
@@ -132,7 +140,8 @@ def test_normalise_contig(name, normal):
 def test_contig_lengths_known_values():
     grch38, grch37 = contig_lengths("GRCh38"), contig_lengths("GRCh37")
     assert len(grch38) == len(grch37) == 25
-    assert grch38["chr1"] == 248956422 and grch37["chr1"] == 249250621
+    assert grch38["chr1"] == 248956422
+    assert grch37["chr1"] == 249250621
     assert grch38["chrM"] == grch37["chrM"] == 16569
     assert all(grch38[c] != grch37[c] for c in grch38 if c != "chrM")
 

@@ -36,13 +36,16 @@ def test_mutect2_csq_tumour_column_filters_and_multiallelic():
     assert list(variants.columns) == list(COLUMNS)
     assert variants.dtypes.astype(str).to_dict() == COLUMNS
     # the weak_evidence and germline records are dropped; the 2-alt KRAS record gives 2 rows
-    assert len(variants) == 9 and set(variants["filter"]) == {"PASS"}
+    assert len(variants) == 9
+    assert set(variants["filter"]) == {"PASS"}
     kras = variants[variants["gene"] == "KRAS"].set_index("alt")
-    assert kras.loc["A", "protein_change"] == "G12V" and kras.loc["T", "protein_change"] == "G12D"
+    assert kras.loc["A", "protein_change"] == "G12V"
+    assert kras.loc["T", "protein_change"] == "G12D"
     # VAF from the tumour's AD (50,10,5), not from AF and not from the NORMAL column
     assert kras.loc["A", "vaf"] == pytest.approx(10 / 65)
     assert kras.loc["T", "vaf"] == pytest.approx(5 / 65)
-    assert kras["alt_depth"].tolist() == [10, 5] and kras["depth"].tolist() == [65, 65]
+    assert kras["alt_depth"].tolist() == [10, 5]
+    assert kras["depth"].tolist() == [65, 65]
     assert kras["hotspot"].all()
 
 
@@ -60,7 +63,8 @@ def test_mutect2_csq_consequences_and_transcript_choice():
     assert variants.loc[7676100, "protein_change"] == "P36="  # %3D unescaped
     assert variants.loc[108244873, "impact"] == "HIGH"
     intergenic = variants.loc[1500000]
-    assert intergenic["gene"] is None and intergenic["consequence"] == "intergenic_variant"
+    assert intergenic["gene"] is None
+    assert intergenic["consequence"] == "intergenic_variant"
 
 
 def test_include_filtered_keeps_filter_column():
@@ -71,7 +75,8 @@ def test_include_filtered_keeps_filter_column():
 
 def test_snpeff_ann():
     variants = read_somatic_vcf(VCF / "snpeff_ann.vcf")
-    assert variants.attrs["annotation"] == "ANN" and variants.attrs["sample"] == "TUMOUR_42"
+    assert variants.attrs["annotation"] == "ANN"
+    assert variants.attrs["sample"] == "TUMOUR_42"
     by_alt = variants.set_index(["pos", "alt"])
     # the TP53 missense wins over WRAP53's upstream entry
     assert by_alt.loc[(7675088, "T"), "gene"] == "TP53"
@@ -108,7 +113,8 @@ def test_unannotated_uses_hotspots_then_coordinates_and_normalises_contigs():
     # FILTER '.' means no filter applied: kept
     assert hot.loc[7673809, "filter"] == "."
     keap1 = variants[variants["pos"] == 10495000].iloc[0]
-    assert keap1["gene"] == "KEAP1" and keap1["consequence"] is None
+    assert keap1["gene"] == "KEAP1"
+    assert keap1["consequence"] is None
     assert keap1["annotation_source"] == "coordinates"
     assert variants.iloc[-1]["gene"] is None  # unplaced contig: no gene, kept verbatim
 
@@ -134,7 +140,7 @@ def test_configured_vaf_field_and_number1_ad_ignored():
     assert np.isnan(plain["vaf"].iloc[0])  # VarScan's AD is Number=1: not ref/alt counts
     freq = read_somatic_vcf(VCF / "varscan_freq.vcf", vaf_fields=["FORMAT/FREQ"])
     assert freq["vaf"].iloc[0] == pytest.approx(0.25)
-    with pytest.raises(InputError, match="no FORMAT field 'VAF'.*FREQ"):
+    with pytest.raises(InputError, match=r"no FORMAT field 'VAF'.*FREQ"):
         read_somatic_vcf(VCF / "varscan_freq.vcf", vaf_fields=["FORMAT/VAF"])
 
 
@@ -181,10 +187,10 @@ def test_bgzip_with_and_without_index_and_plain_gzip(tmp_path):
 
 def test_bcf_input(tmp_path):
     bcf = tmp_path / "m.bcf"
-    with pysam.VariantFile(str(VCF / "mutect2_csq.vcf")) as src:
-        with pysam.VariantFile(str(bcf), "wb", header=src.header) as out:
-            for record in src:
-                out.write(record)
+    source = pysam.VariantFile(str(VCF / "mutect2_csq.vcf"))
+    with source, pysam.VariantFile(str(bcf), "wb", header=source.header) as out:
+        for record in source:
+            out.write(record)
     assert rows(read_somatic_vcf(bcf)) == rows(read_somatic_vcf(VCF / "mutect2_csq.vcf"))
 
 
@@ -206,7 +212,9 @@ def test_truncated_plain_gzip(tmp_path):
 
 
 def test_malformed_record_names_file_and_line():
-    with pytest.raises(InputError, match=r"malformed_pos.vcf: cannot read record 2 \(about line 8\)"):
+    with pytest.raises(
+        InputError, match=r"malformed_pos.vcf: cannot read record 2 \(about line 8\)"
+    ):
         read_somatic_vcf(VCF / "malformed_pos.vcf")
 
 
@@ -225,7 +233,7 @@ def test_malformed_vaf_value(tmp_path):
 def test_not_a_vcf(tmp_path, text):
     bad = tmp_path / "bad.vcf"
     bad.write_text(text)
-    with pytest.raises(InputError, match="bad.vcf"):
+    with pytest.raises(InputError, match=r"bad\.vcf"):
         read_somatic_vcf(bad)
 
 
@@ -292,4 +300,3 @@ def test_simulator_style_bgzipped_indexed_mutect2(tmp_path):
     got = set(variants[["chrom", "pos", "gene", "hotspot"]].itertuples(index=False, name=None))
     assert truth <= got
     assert "KEAP1" not in set(variants["gene"])  # its only record is weak_evidence
-

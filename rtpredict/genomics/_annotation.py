@@ -132,15 +132,16 @@ class AnnotationReader:
         labels = vep_alleles(ref, alts) if self.key == "CSQ" else list(alts)
         slot_of = {label: i for i, label in enumerate(labels)}
         candidates: list[list[list[str]]] = [[] for _ in alts]
+        width, allele, allele_num = len(self.fields), self._allele, self._allele_num
         for entry in entries:
             values = entry.split("|")
-            if len(values) < len(self.fields):
-                values += [""] * (len(self.fields) - len(values))
-            if self._allele_num is not None and values[self._allele_num].isdigit():
-                slot = int(values[self._allele_num]) - 1
+            if len(values) < width:
+                values += [""] * (width - len(values))
+            if allele_num is not None and values[allele_num].isdigit():
+                slot = int(values[allele_num]) - 1
                 slot = slot if 0 <= slot < len(alts) else None
             else:
-                slot = slot_of.get(values[self._allele])
+                slot = slot_of.get(values[allele])
             if slot is not None:
                 candidates[slot].append(values)
         for slot, values_list in enumerate(candidates):
@@ -148,22 +149,19 @@ class AnnotationReader:
                 chosen[slot] = self._choose(values_list)
         return chosen
 
-    def _flag(self, values: list[str], index: int | None, expected: str | None = None) -> bool:
-        if index is None:
-            return False
-        return values[index] == expected if expected is not None else bool(values[index])
+    def _rank(self, values: list[str]) -> tuple[bool, bool, int]:
+        """Sort key: canonical first, then protein-coding, then most severe (min is stable)."""
+        canonical = (self._canonical is not None and values[self._canonical] == "YES") or (
+            self._mane is not None and bool(values[self._mane])
+        )
+        coding = self._biotype is not None and values[self._biotype] == "protein_coding"
+        return (not canonical, not coding, most_severe(values[self._consequence])[1])
 
     def _choose(self, values_list: list[list[str]]) -> Annotation:
-        picked = [v for v in values_list if self._flag(v, self._pick, "1")]
-        pool = picked or values_list
-
-        def rank(item: tuple[int, list[str]]) -> tuple[bool, bool, int, int]:
-            order, values = item
-            canonical = self._flag(values, self._canonical, "YES") or self._flag(values, self._mane)
-            coding = self._biotype is not None and values[self._biotype] == "protein_coding"
-            return (not canonical, not coding, most_severe(values[self._consequence])[1], order)
-
-        _, best = min(enumerate(pool), key=rank)
+        pool = values_list
+        if self._pick is not None:
+            pool = [v for v in values_list if v[self._pick] == "1"] or values_list
+        best = pool[0] if len(pool) == 1 else min(pool, key=self._rank)
         consequence = most_severe(best[self._consequence])[0]
         impact = best[self._impact] if self._impact is not None and best[self._impact] else None
         protein = best[self._protein] if self._protein is not None else ""

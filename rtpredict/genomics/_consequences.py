@@ -13,6 +13,8 @@ changes.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 SEVERITY = (
     "transcript_ablation",
     "splice_acceptor_variant",
@@ -124,6 +126,7 @@ def canonical_term(term: str) -> str:
     return ALIASES.get(term, term)
 
 
+@lru_cache(maxsize=4096)
 def most_severe(terms: str) -> tuple[str | None, int]:
     """Return the most severe term of an ``&``-joined list and its rank (0 = most severe).
 

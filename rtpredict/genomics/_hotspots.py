@@ -63,11 +63,9 @@ def match_hotspots(
 ) -> np.ndarray:
     """Return the hotspot-table row of each trimmed allele, -1 where it is not a hotspot."""
     index = _index(genome)
-    return np.fromiter(
-        (
-            index.get((c, int(p), r, a), -1)
-            for c, p, r, a in zip(chroms, positions, refs, alts, strict=True)
-        ),
-        dtype=np.int64,
-        count=len(chroms),
-    )
+    positions = np.asarray(positions, dtype=np.int64)
+    rows = np.full(len(positions), -1, dtype=np.int64)
+    candidates = np.flatnonzero(np.isin(positions, hotspot_table(genome)["trim_pos"].to_numpy()))
+    for i in candidates:
+        rows[i] = index.get((chroms[i], int(positions[i]), refs[i], alts[i]), -1)
+    return rows

@@ -27,7 +27,9 @@ def is_qualifying(variants: pd.DataFrame, *, truncating: bool = False) -> pd.Ser
     """
     if truncating:
         return is_passing(variants) & variants["consequence"].isin(TRUNCATING)
-    return is_passing(variants) & (variants["hotspot"] | variants["consequence"].isin(NON_SYNONYMOUS))
+    return is_passing(variants) & (
+        variants["hotspot"] | variants["consequence"].isin(NON_SYNONYMOUS)
+    )
 
 
 def is_coding(variants: pd.DataFrame) -> pd.Series:

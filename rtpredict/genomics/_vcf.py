@@ -18,7 +18,7 @@ import pysam
 
 from rtpredict.errors import InputError
 from rtpredict.genomics._alleles import trim_alleles, variant_class
-from rtpredict.genomics._annotation import AnnotationReader
+from rtpredict.genomics._annotation import Annotation, AnnotationReader
 from rtpredict.genomics._build import (
     check_genome,
     check_header_build,
@@ -36,6 +36,7 @@ from rtpredict.genomics._tumour_sample import tumour_column
 from rtpredict.genomics._vaf import VafReader
 
 logger = logging.getLogger(__name__)
+_NO_ANNOTATION = Annotation(None, None, None, None)
 
 
 @contextlib.contextmanager
@@ -191,9 +192,7 @@ def _collect(
     n_header_lines: int,
 ) -> tuple[dict[str, list[Any]], int]:
     """Stream the records and return one list per column (one entry per kept alt allele)."""
-    names = ("chrom", "pos", "ref", "alt", "filter", "vaf", "depth", "alt_depth")
-    names += ("gene", "consequence", "impact", "protein_change")
-    rows: dict[str, list[Any]] = {name: [] for name in names}
+    rows: list[tuple[Any, ...]] = []
     records = iter(vcf)
     n = 0
     while True:
@@ -218,11 +217,16 @@ def _collect(
                 f"{source}: record {n} (line {n_header_lines + n}, {record.contig}:{record.pos}) "
                 f"is malformed: {err}; fix or drop the record"
             ) from None
-    return rows, n
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FIELDS)
+    return {name: list(values) for name, values in zip(_FIELDS, columns, strict=True)}, n
+
+
+_FIELDS = ("chrom", "pos", "ref", "alt", "filter", "vaf", "depth", "alt_depth")
+_FIELDS += ("gene", "consequence", "impact", "protein_change")
 
 
 def _add_record(
-    rows: dict[str, list[Any]],
+    rows: list[tuple[Any, ...]],
     record: Any,
     column: int | None,
     vaf: VafReader,
@@ -242,23 +246,15 @@ def _add_record(
     else:
         chosen = [None] * len(alts)
     chrom = normalise_contig(record.contig)
+    pos = record.pos
     filter_text = ";".join(filters) if filters else "."
     for i, alt in enumerate(alts):
         if alt in ("*", ".") or alt.startswith("<") or "[" in alt or "]" in alt:
             continue
-        rows["chrom"].append(chrom)
-        rows["pos"].append(record.pos)
-        rows["ref"].append(ref)
-        rows["alt"].append(alt.upper())
-        rows["filter"].append(filter_text)
-        rows["vaf"].append(fractions[i])
-        rows["depth"].append(depth)
-        rows["alt_depth"].append(alt_depths[i])
-        picked = chosen[i]
-        rows["gene"].append(picked.gene if picked else None)
-        rows["consequence"].append(picked.consequence if picked else None)
-        rows["impact"].append(picked.impact if picked else None)
-        rows["protein_change"].append(picked.protein_change if picked else None)
+        picked = chosen[i] or _NO_ANNOTATION
+        rows.append(
+            (chrom, pos, ref, alt.upper(), filter_text, fractions[i], depth, alt_depths[i], *picked)
+        )
 
 
 def _finish(
@@ -281,12 +277,15 @@ def _finish(
     positions = frame["pos"].to_numpy(np.int64)
     check_positions(chroms[primary], positions[primary], genome, source)
     trimmed = [
-        trim_alleles(p, r, a) for p, r, a in zip(positions, frame["ref"], frame["alt"], strict=True)
+        (p, r, a) if len(r) == len(a) == 1 else trim_alleles(p, r, a)
+        for p, r, a in zip(positions.tolist(), frame["ref"], frame["alt"], strict=True)
     ]
     trim_pos = np.array([t[0] for t in trimmed], dtype=np.int64)
     trim_ref = np.array([t[1] for t in trimmed], dtype=object)
     trim_alt = np.array([t[2] for t in trimmed], dtype=object)
-    frame["variant_class"] = [variant_class(r, a) for _, r, a in trimmed]
+    frame["variant_class"] = [
+        "SNV" if len(r) == len(a) == 1 else variant_class(r, a) for _, r, a in trimmed
+    ]
 
     hits = {g: match_hotspots(chroms, trim_pos, trim_ref, trim_alt, g) for g in GENOMES}
     n_hits = {g: int((hits[g] >= 0).sum()) for g in GENOMES}
