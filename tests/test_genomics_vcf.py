@@ -300,3 +300,19 @@ def test_simulator_style_bgzipped_indexed_mutect2(tmp_path):
     got = set(variants[["chrom", "pos", "gene", "hotspot"]].itertuples(index=False, name=None))
     assert truth <= got
     assert "KEAP1" not in set(variants["gene"])  # its only record is weak_evidence
+
+
+def test_benchmark_vcf_reads_like_a_plain_pysam_loop(tmp_path):
+    """Keeps benchmarks/bench_vcf.py honest: same passing alleles through both readers."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_vcf.py"
+    spec = importlib.util.spec_from_file_location("bench_vcf", script)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    path = tmp_path / "bench.vcf.gz"
+    bench.write_vcf(path, 300)
+    variants = read_somatic_vcf(path)
+    assert len(variants) == bench.pysam_loop(path)
+    assert variants["gene"].notna().all()
+    assert variants["vaf"].between(0, 1).all()

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's options."""
-    parser.add_argument("bam", type=Path, help="coordinate-sorted, indexed BAM or CRAM")
+    parser.add_argument("bam", type=Path, help="coordinate-sorted, indexed BAM")
     parser.add_argument("-o", "--output", type=Path, required=True, help="TSV to write")
     parser.add_argument(
         "--genome", choices=("GRCh38", "GRCh37"), default="GRCh38", help="build of the BAM"

@@ -51,7 +51,7 @@ def hotspot_pileup(
     Parameters
     ----------
     bam
-        Coordinate-sorted, indexed BAM or CRAM (``samtools index``).
+        Coordinate-sorted, indexed BAM (``samtools index``).
     genome
         Build of the alignment, GRCh37 or GRCh38; checked against the header's lengths.
     genes
@@ -73,7 +73,7 @@ def hotspot_pileup(
     try:
         handle = pysam.AlignmentFile(source)
     except (OSError, ValueError) as err:
-        raise InputError(f"{source}: not a readable BAM/CRAM ({err})") from None
+        raise InputError(f"{source}: not a readable BAM ({err})") from None
     with handle:
         if not handle.has_index():
             raise InputError(f"{source}: no index; create one with `samtools index {source}`")
