@@ -1,0 +1,146 @@
+"""Read the tumour's variant allele fraction (VAF) and depth of each alternate allele.
+
+Sources, first usable one wins per record:
+
+1. fields the user names (``vaf_fields``, e.g. ``FORMAT/FREQ`` or ``INFO/AF``): a Number=A
+   field gives one fraction per alt, a Number=R field holds read counts (alt / sum), any other
+   field one fraction for every alt; ``"12.5%"`` is read as 0.125;
+2. FORMAT ``AD`` (reference and alt read counts, Number=R): alt / sum of AD;
+3. FORMAT ``AF`` (one fraction per alt, Mutect2);
+4. Strelka2's tier-1 counts: ``AU/CU/GU/TU`` for SNVs, ``TAR/TIR`` for indels.
+
+Depth is FORMAT ``DP`` when present, else the sum of the counts used. A fraction outside [0, 1]
+raises :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rtpredict.errors import InputError
+
+_STRELKA_SNV = ("AU", "CU", "GU", "TU")
+
+
+def _fraction(value: Any, field: str, source: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
+        except ValueError:
+            raise InputError(f"{source}: {field} value {value!r} is not a number") from None
+    else:
+        number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise InputError(
+            f"{source}: {field} value {value!r} is not an allele fraction in [0, 1]; name the "
+            "right VAF field (CLI --vaf-field) or write percentages as '12.5%'"
+        )
+    return number
+
+
+def _counts(values: Any) -> list[int] | None:
+    if values is None or isinstance(values, (str, int, float)):
+        return None
+    if any(v is None for v in values):
+        return None
+    return [int(v) for v in values]
+
+
+class VafReader:
+    """Extract (VAF per alt, depth, alt read count per alt) from a pysam record's tumour column."""
+
+    def __init__(
+        self,
+        formats: dict[str, str],
+        infos: dict[str, str],
+        vaf_fields: Sequence[str] | None,
+        source: str,
+    ) -> None:
+        """``formats``/``infos`` map each header field to its Number (``A``, ``R``, ``1``, …)."""
+        self.source = source
+        self.fields: list[tuple[str, str, str]] = []
+        for spec in vaf_fields or ():
+            where, _, name = spec.rpartition("/")
+            where = where.upper()
+            if where not in ("", "FORMAT", "INFO"):
+                raise InputError(f"VAF field {spec!r}: write FORMAT/NAME or INFO/NAME")
+            if where in ("", "FORMAT") and name in formats:
+                self.fields.append(("FORMAT", name, formats[name]))
+            elif where in ("", "INFO") and name in infos:
+                self.fields.append(("INFO", name, infos[name]))
+            else:
+                raise InputError(
+                    f"{source}: no {where or 'FORMAT or INFO'} field {name!r} in the header for "
+                    f"the VAF; FORMAT fields: {', '.join(formats) or 'none'}; INFO fields: "
+                    f"{', '.join(infos) or 'none'}"
+                )
+        self.has_ad = formats.get("AD") in ("R", ".")
+        self.has_af = "AF" in formats
+        self.has_dp = "DP" in formats
+        self.has_strelka_snv = all(b in formats for b in _STRELKA_SNV)
+        self.has_strelka_indel = "TAR" in formats and "TIR" in formats
+
+    def read(
+        self, record: Any, sample: int | None
+    ) -> tuple[list[float | None], int | None, list[int | None]]:
+        """Return the VAF and alt read count of each alt allele, and the depth, of one record."""
+        n_alts = len(record.alts)
+        call = record.samples[sample] if sample is not None else None
+        depth = None
+        if call is not None and self.has_dp:
+            dp = call.get("DP")
+            depth = int(dp) if isinstance(dp, int) else None
+        for where, name, number in self.fields:
+            holder = record.info if where == "INFO" else call
+            if holder is None:
+                continue
+            value = holder.get(name)
+            if value is None or (isinstance(value, tuple) and all(v is None for v in value)):
+                continue
+            label = f"{where}/{name}"
+            if number == "R":
+                counts = _counts(value)
+                if counts is not None and len(counts) == n_alts + 1:
+                    return self._from_counts(counts, depth)
+                continue
+            values = value if isinstance(value, tuple) else (value,) * n_alts
+            if len(values) != n_alts:
+                continue
+            return [_fraction(v, label, self.source) for v in values], depth, [None] * n_alts
+        if call is None:
+            return [None] * n_alts, depth, [None] * n_alts
+        if self.has_ad:
+            counts = _counts(call.get("AD"))
+            if counts is not None and len(counts) == n_alts + 1:
+                return self._from_counts(counts, depth)
+        if self.has_af:
+            af = call.get("AF")
+            values = af if isinstance(af, tuple) else (af,)
+            if len(values) == n_alts and any(v is not None for v in values):
+                fractions = [_fraction(v, "FORMAT/AF", self.source) for v in values]
+                return fractions, depth, [None] * n_alts
+        if self.has_strelka_snv and len(record.ref) == 1:
+            tier1 = {b[0]: _counts(call.get(b)) for b in _STRELKA_SNV}
+            if all(v is not None for v in tier1.values()):
+                total = sum(v[0] for v in tier1.values())
+                alt_counts = [tier1[a][0] if a in tier1 else None for a in record.alts]
+                fractions = [c / total if c is not None and total else None for c in alt_counts]
+                return fractions, depth if depth is not None else total, alt_counts
+        if self.has_strelka_indel and n_alts == 1:
+            tar, tir = _counts(call.get("TAR")), _counts(call.get("TIR"))
+            if tar is not None and tir is not None:
+                total = tar[0] + tir[0]
+                return [tir[0] / total if total else None], depth, [tir[0]]
+        return [None] * n_alts, depth, [None] * n_alts
+
+    @staticmethod
+    def _from_counts(
+        counts: list[int], depth: int | None
+    ) -> tuple[list[float | None], int | None, list[int | None]]:
+        total = sum(counts)
+        fractions: list[float | None] = [c / total if total else None for c in counts[1:]]
+        return fractions, depth if depth is not None else total, list(counts[1:])
