@@ -16,6 +16,8 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "aggregate": "aggregate",
     "bam-qc": "bam_qc",
+    "variants": "variants",
+    "hotspot-pileup": "hotspot_pileup",
 }
 
 

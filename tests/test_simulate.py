@@ -170,3 +170,14 @@ def test_fastq_gzip_has_no_timestamp(small_cohort):
     raw = (small_cohort / "fastq" / "SIM002_L001_R1.fastq.gz").read_bytes()
     assert raw[4:8] == b"\x00\x00\x00\x00", "gzip MTIME is zero: byte-reproducible"
     assert gzip.decompress(raw).startswith(b"@SIM002.L1.000000000 1:N:0\n")
+
+
+def test_driver_alleles_are_real_cancer_hotspots():
+    from rtpredict.genomics import hotspot_table
+    from rtpredict.simulate._dna import HOTSPOTS
+
+    table = hotspot_table("GRCh38")
+    known = set(zip(table["chrom"], table["pos"], table["ref"], table["alt"], strict=True))
+    for gene, alleles in HOTSPOTS.items():
+        for chrom, pos, ref, alt, change in alleles:
+            assert (chrom, pos, ref, alt) in known, f"{gene} {change}"

@@ -11,8 +11,6 @@ import argparse
 import logging
 from pathlib import Path
 
-from rtpredict.genomics import read_somatic_vcf, write_variants
-
 logger = logging.getLogger(__name__)
 
 
@@ -46,6 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read the VCF and write the variants TSV."""
+    from rtpredict.genomics import read_somatic_vcf, write_variants
+
     variants = read_somatic_vcf(
         args.vcf,
         sample=args.sample,

@@ -14,34 +14,7 @@ import numpy as np
 import pandas as pd
 import pysam
 
-#: GRCh38 primary-assembly contig lengths (Genome Reference Consortium)
-GRCH38_CONTIGS = {
-    "chr1": 248956422,
-    "chr2": 242193529,
-    "chr3": 198295559,
-    "chr4": 190214555,
-    "chr5": 181538259,
-    "chr6": 170805979,
-    "chr7": 159345973,
-    "chr8": 145138636,
-    "chr9": 138394717,
-    "chr10": 133797422,
-    "chr11": 135086622,
-    "chr12": 133275309,
-    "chr13": 114364328,
-    "chr14": 107043718,
-    "chr15": 101991189,
-    "chr16": 90338345,
-    "chr17": 83257441,
-    "chr18": 80373285,
-    "chr19": 58617616,
-    "chr20": 64444167,
-    "chr21": 46709983,
-    "chr22": 50818468,
-    "chrX": 156040895,
-    "chrY": 57227415,
-    "chrM": 16569,
-}
+from rtpredict.genomics import contig_lengths
 
 #: driver hotspots, Cancer Hotspots v2 (Chang et al. 2018), GRCh38: gene -> records
 HOTSPOTS = {
@@ -240,7 +213,8 @@ def write_vcf(muts: pd.DataFrame, sample: str, path: Path, rng: np.random.Genera
         "GRCh38 Cancer Hotspots v2 records; other reference alleles are random)"
     )
     header.add_line("##reference=GRCh38")
-    for contig, length in GRCH38_CONTIGS.items():
+    contigs = contig_lengths("GRCh38")
+    for contig, length in contigs.items():
         header.contigs.add(contig, length=length)
     header.add_line(f"##tumor_sample={tumour}")
     header.add_line(f"##normal_sample={normal}")
@@ -262,7 +236,7 @@ def write_vcf(muts: pd.DataFrame, sample: str, path: Path, rng: np.random.Genera
     header.add_line('##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Approximate read depth">')
     header.add_sample(tumour)
     header.add_sample(normal)
-    order = {c: i for i, c in enumerate(GRCH38_CONTIGS)}
+    order = {c: i for i, c in enumerate(contigs)}
     calls = muts.assign(_o=muts["chrom"].map(order)).sort_values(["_o", "pos"])
     calls = calls.drop_duplicates(["chrom", "pos", "ref", "alt"])
     plain = Path(str(path).removesuffix(".gz"))
