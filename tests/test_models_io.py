@@ -84,7 +84,7 @@ def test_binary_model_roundtrip(tmp_path):
 
 
 def test_card_contents(saved):
-    card_path, model, df = saved
+    card_path, _, df = saved
     card = json.loads(card_path.read_text())
     model_bytes = card_path.with_name("model.json").read_bytes()
     assert card["files"]["model"]["sha256"] == hashlib.sha256(model_bytes).hexdigest()
@@ -135,7 +135,7 @@ def test_tampered_bootstrap_file_is_refused(saved):
     card, _, _ = saved
     path = card.with_name("model.bootstrap.json")
     path.write_bytes(path.read_bytes().replace(b'"risk_offset": ', b'"risk_offset": 1', 1))
-    with pytest.raises(InputError, match="bootstrap file .* does not match"):
+    with pytest.raises(InputError, match=r"bootstrap file .* does not match"):
         load_model(card)
 
 
