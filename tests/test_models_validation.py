@@ -13,7 +13,12 @@ from rtpredict.errors import InputError
 from rtpredict.models import RadiosensitivityModel
 from rtpredict.models._metrics import harrell_c
 from rtpredict.models._splits import stratified_kfold
-from rtpredict.models.validation import ScoreBaseline, cross_validate, mean_log_expression
+from rtpredict.models.validation import (
+    GLMBaseline,
+    ScoreBaseline,
+    cross_validate,
+    mean_log_expression,
+)
 
 FAST = {"n_estimators": 30, "max_depth": 2, "learning_rate": 0.2}
 
@@ -274,3 +279,49 @@ def test_bad_cv_requests_are_refused(cohort):
         cross_validate(model, adata, cv="cohort", cohort_key="centre")
     with pytest.raises(InputError, match="fewer than n_splits"):
         cross_validate(model, adata[:12], n_splits=10, n_random_sets=0)
+
+
+def test_stratified_cox_baseline_learns_within_cohort_effects():
+    """Between cohorts GARD and risk rise together; within each cohort higher GARD protects."""
+    rng = np.random.default_rng(5)
+    n = 300
+    cohort = np.repeat(["A", "B", "C"], n // 3)
+    shift = pd.Series(cohort).map({"A": 0.0, "B": 15.0, "C": 30.0}).to_numpy()
+    gard = shift + rng.normal(0, 5, n)
+    lp = 0.1 * shift - 0.15 * (gard - shift)
+    t = rng.exponential(np.exp(-lp))
+    table = pd.DataFrame(
+        {"gard": gard, "cohort": cohort, "recurrence_event": 1, "recurrence_years": t},
+        index=[f"T{i}" for i in range(n)],
+    )
+    model = RadiosensitivityModel("recurrence", features=["gard"], **FAST)
+    result = cross_validate(
+        model,
+        table,
+        cv="cohort",
+        baselines={
+            "pooled": GLMBaseline(("gard",)),
+            "by_cohort": GLMBaseline(("gard",), strata="cohort"),
+        },
+        n_random_sets=0,
+        n_ci_bootstrap=0,
+    )
+    assert result.estimate("pooled", "c_index_within_cohort")[0] < 0.4
+    assert result.estimate("by_cohort", "c_index_within_cohort")[0] > 0.6
+    # a stratified model has no baseline hazard for a new cohort: no survival probabilities
+    assert "ibs" not in set(result.metrics.query("predictor == 'by_cohort'").metric)
+    assert "ibs" in set(result.metrics.query("predictor == 'pooled'").metric)
+
+
+def test_paired_comparisons_are_differences_of_the_primary_metric(cohort):
+    adata, _ = cohort
+    model = RadiosensitivityModel("recurrence", features=["signal_score"], **FAST)
+    result = cross_validate(model, adata, cv="cohort", n_random_sets=0, n_ci_bootstrap=100)
+    comparisons = result.comparisons.set_index("predictor")
+    assert list(comparisons.index) == ["rsi", "gard", "gard_glm", "clinical"]
+    primary = result.primary_metric
+    for name, row in comparisons.iterrows():
+        expected = result.estimate("model", primary)[0] - result.estimate(name, primary)[0]
+        assert row.difference == pytest.approx(expected)
+        assert row.lower <= row.difference <= row.upper
+    assert (comparisons.lower > 0).all()  # the planted signal beats every baseline, paired

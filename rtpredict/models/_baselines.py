@@ -42,6 +42,11 @@ class ScoreBaseline:
         """The columns this baseline reads."""
         return (self.column,)
 
+    @property
+    def provides_survival(self) -> bool:
+        """Whether it predicts survival probabilities (a bare score does not)."""
+        return False
+
     def fit(self, table: pd.DataFrame, values: np.ndarray, kind: str) -> _FittedScore:
         """Learn the median (for imputation) and, unless fixed, the sign."""
         x = _numeric(table, self.column)
@@ -74,35 +79,51 @@ class GLMBaseline:
     Numeric columns are imputed with the training median and standardised; categorical ones are
     one-hot coded on the training categories (first one dropped; an unseen category codes as
     the reference). ``penalizer`` is an L2 penalty (lifelines' ``penalizer``, 1/C for logistic
-    regression, the ridge λ for least squares).
+    regression, the ridge λ for least squares). ``strata`` (survival only) fits a Cox model
+    stratified by that column, each stratum with its own baseline hazard, so coefficients
+    reflect within-stratum (e.g. within-cohort) contrasts; it then predicts a risk score but no
+    survival probabilities (a new stratum has no baseline hazard).
     """
 
     columns: tuple[str, ...]
     interactions: tuple[tuple[str, str], ...] = ()
     penalizer: float = 0.0
+    strata: str | None = None
     description: str = ""
+
+    @property
+    def provides_survival(self) -> bool:
+        """Whether it predicts survival probabilities (unstratified Cox models do)."""
+        return self.strata is None
 
     def fit(self, table: pd.DataFrame, values: np.ndarray, kind: str) -> _FittedGLM:
         """Fit the regression on the training rows."""
         design = _Design.learn(table, self.columns, self.interactions)
         x = design.transform(table)
+        if self.strata is not None and kind != "survival":
+            raise InputError("GLMBaseline strata apply to survival (Cox) baselines only.")
         if kind == "survival":
             frame = pd.DataFrame(x, columns=design.names)
             frame["_time"], frame["_event"] = values[:, 1], values[:, 0]
-            fitted = CoxPHFitter(penalizer=self.penalizer).fit(frame, "_time", "_event")
+            strata = None
+            if self.strata is not None:
+                frame["_stratum"] = table[self.strata].astype(str).to_numpy()
+                strata = ["_stratum"]
+            fitted = CoxPHFitter(penalizer=self.penalizer).fit(
+                frame, "_time", "_event", strata=strata
+            )
         elif kind == "binary":
             c = 1.0 / self.penalizer if self.penalizer > 0 else np.inf
             fitted = LogisticRegression(C=c, max_iter=1000).fit(x, values.astype(int))
         else:
             fitted = _ridge(x, values, self.penalizer)
-        return _FittedGLM(design, kind, fitted)
+        return _FittedGLM(design, kind, fitted, calibrated=self.provides_survival)
 
 
 class _FittedGLM:
-    calibrated = True
-
-    def __init__(self, design: _Design, kind: str, fitted):
+    def __init__(self, design: _Design, kind: str, fitted, *, calibrated: bool):
         self.design, self.kind, self.fitted = design, kind, fitted
+        self.calibrated = calibrated
 
     def predict(self, table: pd.DataFrame) -> np.ndarray:
         x = self.design.transform(table)
@@ -115,7 +136,7 @@ class _FittedGLM:
         return intercept + x @ coef
 
     def predict_survival(self, table: pd.DataFrame, times: np.ndarray) -> np.ndarray | None:
-        if self.kind != "survival":
+        if self.kind != "survival" or not self.calibrated:
             return None
         frame = pd.DataFrame(self.design.transform(table), columns=self.design.names)
         return self.fitted.predict_survival_function(frame, times=times).to_numpy(dtype=float).T

@@ -24,15 +24,24 @@ RESEARCH_USE = (
     "Research use only. Not clinically validated and not a medical device: do not use it to "
     "choose or change any patient's treatment."
 )
-#: free-text fields a caller may set on the card
-INFO_FIELDS = ("name", "title", "description", "trained_on", "data_source", "licence", "created")
+#: descriptive fields a caller may set on the card (text, except data_handling: any JSON)
+INFO_FIELDS = (
+    "name",
+    "title",
+    "description",
+    "trained_on",
+    "data_source",
+    "data_handling",
+    "licence",
+    "created",
+)
 
 
 def build_card(
     model: RadiosensitivityModel,
     *,
     files: Mapping[str, dict],
-    info: Mapping[str, str] | None = None,
+    info: Mapping | None = None,
     validation: Mapping | None = None,
 ) -> dict:
     """Describe a fitted model: schema, target, training cohort, validation, versions, files.

@@ -56,7 +56,7 @@ def save_model(
     model: RadiosensitivityModel,
     path: str | os.PathLike,
     *,
-    info: Mapping[str, str] | None = None,
+    info: Mapping | None = None,
     validation=None,
 ) -> Path:
     """Save a fitted model as XGBoost JSON + bootstrap JSON + model card; return the card path.
@@ -68,7 +68,8 @@ def save_model(
     path
         Where the booster goes (``.json``); the other two files go beside it.
     info
-        Card text fields (name, title, description, trained_on, data_source, licence, created).
+        Card fields (name, title, description, trained_on, data_source, data_handling,
+        licence, created).
     validation
         A `rtpredict.models.validation.ValidationResult` (or its ``to_dict()``) for the card.
     """
@@ -144,6 +145,7 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -152,6 +154,13 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """Return the process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _dump(obj) -> bytes:

@@ -193,7 +193,10 @@ reg_lambda, reg_alpha
         frame, values = frame[known], values[known]
         if len(frame) < 10:
             raise InputError(f"only {len(frame)} tumours with an outcome; at least 10 needed.")
-        if target.kind != "regression" and np.unique(values.reshape(len(frame), -1)[:, 0]).size < 2:
+        flags = values.reshape(len(frame), -1)[:, 0]
+        if (target.kind == "binary" and np.unique(flags).size < 2) or (
+            target.kind == "survival" and not flags.any()
+        ):
             raise InputError(f"target {target.name!r} has a single class / no events to learn.")
 
         self.target_ = target

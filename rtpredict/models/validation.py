@@ -57,6 +57,9 @@ class ValidationResult:
         Long table: predictor, metric, estimate, lower, upper (bootstrap percentile CI).
     per_cohort
         The same for the per-cohort metric (C-index, AUROC or Spearman) of each cohort, or None.
+    comparisons
+        The model's primary metric minus each comparator's, with a paired bootstrap CI (the
+        same resamples for both).
     folds
         One row per split: sizes, events, rounds chosen by early stopping, unseen categories.
     baselines
@@ -74,6 +77,7 @@ class ValidationResult:
     scheme: dict
     metrics: pd.DataFrame
     per_cohort: pd.DataFrame | None
+    comparisons: pd.DataFrame
     folds: pd.DataFrame
     baselines: dict[str, str]
     random_sets: dict
@@ -89,13 +93,18 @@ class ValidationResult:
     def summary(self, digits: int = 3) -> pd.DataFrame:
         """Return a predictor x metric table of 'estimate (lower–upper)' strings."""
         text = self.metrics.apply(
-            lambda r: f"{r.estimate:.{digits}f} ({r.lower:.{digits}f}–{r.upper:.{digits}f})",
+            lambda r: (
+                ""
+                if np.isnan(r.estimate)
+                else f"{r.estimate:.{digits}f} ({r.lower:.{digits}f}–{r.upper:.{digits}f})"
+            ),
             axis=1,
         )
         table = self.metrics.assign(text=text).pivot_table(
             index="predictor", columns="metric", values="text", aggfunc="first"
         )
-        return table.loc[self.metrics.predictor.unique(), self.metrics.metric.unique()]
+        order = table.loc[self.metrics.predictor.unique(), self.metrics.metric.unique()]
+        return order.fillna("")
 
     def to_dict(self) -> dict:
         """Return the aggregate results as JSON values (no per-tumour data)."""
@@ -109,6 +118,7 @@ class ValidationResult:
                 "per_cohort": None
                 if self.per_cohort is None
                 else self.per_cohort.to_dict(orient="records"),
+                "comparisons": self.comparisons.to_dict(orient="records"),
                 "folds": self.folds.to_dict(orient="records"),
                 "random_sets": self.random_sets,
             }
@@ -204,12 +214,22 @@ def cross_validate(
     primary = PRIMARY[kind]
     if kind == "survival" and cohort is not None:
         primary += "_within_cohort"
-    rows, cohort_rows = [], []
+    rows, cohort_rows, primary_of = [], [], {}
     for name, pred in oof.items():
-        rows += _summarise(name, pred, ctx, boot, weights, level)
+        new_rows, estimates, draws = _summarise(name, pred, ctx, boot, weights, level)
+        rows += new_rows
+        primary_of[name] = (estimates.get(primary, np.nan), draws.get(primary))
         if cohort is not None:
             cohort_rows += _per_cohort(name, pred, ctx, boot, weights, level)
     metrics = pd.DataFrame(rows, columns=["predictor", "metric", "estimate", "lower", "upper"])
+    model_point, model_draws = primary_of.pop("model")
+    comparisons = pd.DataFrame(
+        [
+            _row(name, primary, model_point - point, _paired(model_draws, draws), level)
+            for name, (point, draws) in primary_of.items()
+        ],
+        columns=["predictor", "metric", "difference", "lower", "upper"],
+    )
     is_primary = (metrics.predictor == "model") & (metrics.metric == primary)
     model_primary = float(metrics.loc[is_primary, "estimate"].iloc[0])
     random_sets = _random_sets(
@@ -248,6 +268,7 @@ def cross_validate(
         else pd.DataFrame(
             cohort_rows, columns=["predictor", "cohort", "metric", "estimate", "lower", "upper"]
         ),
+        comparisons=comparisons,
         folds=folds,
         baselines={"model": "the model", **{k: _describe(k, b) for k, b in baselines.items()}},
         random_sets=random_sets,
@@ -327,7 +348,7 @@ def _model_oof(estimator, data, splits: list[Split], ctx: _Context) -> dict:
 
 def _baseline_oof(baseline, table: pd.DataFrame, splits: list[Split], ctx: _Context) -> dict:
     """Fit a baseline on each training fold and predict its test fold."""
-    out = ctx.empty(with_survival=isinstance(baseline, GLMBaseline))
+    out = ctx.empty(with_survival=baseline.provides_survival)
     for split in splits:
         fitted = baseline.fit(table.iloc[split.train], ctx.values[split.train], ctx.kind)
         test = table.iloc[split.test]
@@ -368,11 +389,12 @@ def _metric_values(ctx: _Context, pred: dict, rows: np.ndarray, repeat: int) -> 
 
 def _summarise(
     name: str, pred: dict, ctx: _Context, boot: np.ndarray, weights, level: float
-) -> list:
+) -> tuple[list, dict, dict]:
     """Point estimates (mean over repeats) and bootstrap CIs of every metric of a predictor.
 
-    The C-index of each resample comes from bootstrap multiplicities as pair weights (same value
-    as recomputing on the resampled rows, without rebuilding the pairs).
+    Returns the result rows and, per metric, the point estimate and the bootstrap draws (for
+    paired comparisons). The C-index of each resample comes from bootstrap multiplicities as
+    pair weights (same value as recomputing on the resampled rows, without rebuilding pairs).
     """
     all_rows = np.arange(len(ctx.values))
     point: dict[str, list] = {}
@@ -395,10 +417,10 @@ def _summarise(
         per_draw = [_metric_values(ctx, pred, b, r) for b in boot]
         for metric in per_draw[0] if per_draw else ():
             draws.setdefault(metric, []).append(np.array([d[metric] for d in per_draw]))
-    return [
-        _row(name, metric, _nanmean(point[metric]), _boot_mean(draws.get(metric)), level)
-        for metric in point
-    ]
+    estimates = {m: _nanmean(v) for m, v in point.items()}
+    draw_means = {m: _boot_mean(draws.get(m)) for m in point}
+    rows = [_row(name, m, estimates[m], draw_means[m], level) for m in point]
+    return rows, estimates, draw_means
 
 
 def _per_cohort(
@@ -554,6 +576,13 @@ def _events(ctx: _Context, rows: np.ndarray) -> int | None:
     if ctx.kind == "binary":
         return int(ctx.values[rows].sum())
     return None
+
+
+def _paired(model_draws: np.ndarray, draws: np.ndarray | None) -> np.ndarray:
+    """Bootstrap draws of the model's metric minus a comparator's (NaN where it has none)."""
+    if draws is None or draws.shape != model_draws.shape:
+        return np.full(model_draws.shape, np.nan)
+    return model_draws - draws
 
 
 def _boot_mean(draws: list | None) -> np.ndarray:
