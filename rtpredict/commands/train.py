@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from rtpredict.models._cohort_files import read_cohort
 from rtpredict.errors import InputError
+from rtpredict.models._cohort_files import read_cohort
 
 log = logging.getLogger(__name__)
 
