@@ -22,7 +22,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rtpredict.models import RadiosensitivityModel  # noqa: E402
+from rtpredict.models import RadiosensitivityModel
 
 N_FEATURES = 200
 
