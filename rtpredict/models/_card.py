@@ -130,7 +130,15 @@ def restore_model(
 def versions() -> dict:
     """Return the versions of Python and of the packages that shape a model's predictions."""
     out = {"python": platform.python_version()}
-    for package in ("rtpredict", "xgboost", "numpy", "pandas", "scipy", "scikit-learn"):
+    for package in (
+        "rtpredict",
+        "xgboost",
+        "numpy",
+        "pandas",
+        "scipy",
+        "scikit-learn",
+        "lifelines",
+    ):
         try:
             out[package] = version(package)
         except PackageNotFoundError:
