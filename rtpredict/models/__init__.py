@@ -1,0 +1,23 @@
+"""Radiosensitivity models: XGBoost fitted, validated, explained and saved safely.
+
+Research use only: no model here is clinically validated.
+"""
+
+from __future__ import annotations
+
+from rtpredict.models._default import available_defaults, load_default
+from rtpredict.models._io import load_model, save_model
+from rtpredict.models._model import RadiosensitivityModel
+from rtpredict.models._predictions import annotate_predictions, prediction_table
+from rtpredict.models._schema import UnseenCategoryWarning
+
+__all__ = [
+    "RadiosensitivityModel",
+    "UnseenCategoryWarning",
+    "annotate_predictions",
+    "available_defaults",
+    "load_default",
+    "load_model",
+    "prediction_table",
+    "save_model",
+]

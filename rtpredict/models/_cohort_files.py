@@ -1,0 +1,62 @@
+"""Read a cohort for training or scoring (.h5ad or TSV) and write results atomically."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from rtpredict.errors import InputError
+from rtpredict.models._io import atomic_write
+
+TSV_SUFFIXES = (".tsv", ".tsv.gz", ".txt")
+
+
+def is_tsv(path: Path) -> bool:
+    """Whether ``path`` names a tab-separated table."""
+    return any(str(path).endswith(s) for s in TSV_SUFFIXES)
+
+
+def read_cohort(path: Path):
+    """Read an AnnData (``.h5ad``) or a TSV of tumours (first column: sample ID, header row)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"input {path} not found.")
+    if str(path).endswith(".h5ad"):
+        import anndata
+
+        return anndata.read_h5ad(path)
+    if is_tsv(path):
+        try:
+            table = pd.read_csv(path, sep="\t", index_col=0)
+        except (ValueError, pd.errors.ParserError) as err:
+            raise InputError(f"{path}: not a readable TSV ({err}).") from err
+        if not table.index.is_unique:
+            raise InputError(f"{path}: sample IDs in the first column must be unique.")
+        table.index = table.index.astype(str)
+        return table
+    raise InputError(f"input {path} must be a .h5ad cohort or a .tsv table of tumours.")
+
+
+def write_table(table: pd.DataFrame, path: Path, *, index_label: str = "sample_id") -> None:
+    """Write a DataFrame as TSV atomically."""
+    buffer = io.StringIO()
+    table.to_csv(buffer, sep="\t", index_label=index_label, float_format="%.10g")
+    atomic_write(path, buffer.getvalue().encode())
+
+
+def write_h5ad(adata, path: Path) -> None:
+    """Write an AnnData atomically (temporary file in the same folder + ``os.replace``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".h5ad")
+    os.close(fd)
+    try:
+        adata.write_h5ad(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

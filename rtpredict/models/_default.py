@@ -1,0 +1,33 @@
+"""The models shipped with rtpredict (``rtpredict/data/models/``), loaded with their checks."""
+
+from __future__ import annotations
+
+from importlib.resources import as_file, files
+
+from rtpredict.errors import InputError
+from rtpredict.models._io import load_model
+from rtpredict.models._model import RadiosensitivityModel
+
+#: shipped model name -> model file in rtpredict/data/models/
+DEFAULT_MODELS = {"recurrence": "recurrence.json"}
+
+
+def available_defaults() -> list[str]:
+    """Names of the models shipped with rtpredict."""
+    return sorted(DEFAULT_MODELS)
+
+
+def load_default(name: str = "recurrence") -> RadiosensitivityModel:
+    """Load a model shipped with rtpredict, verifying its checksums.
+
+    ``"recurrence"``: first recurrence after radiotherapy from RSI, GARD, dose per fraction,
+    fractions, tumour site and whether radiotherapy was given, trained on 1,015 patients of the
+    pooled GARD analysis (Scott JG et al., Lancet Oncol 2021) who have recurrence follow-up.
+    Its card (``model.card_``) holds the leave-one-cohort-out validation against GARD alone and
+    a Cox model on GARD. Research use only; not clinically validated.
+    """
+    if name not in DEFAULT_MODELS:
+        raise InputError(f"no shipped model {name!r}; available: {available_defaults()}.")
+    resource = files("rtpredict").joinpath("data", "models", DEFAULT_MODELS[name])
+    with as_file(resource) as path:
+        return load_model(path)
