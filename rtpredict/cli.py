@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "bam-qc": "bam_qc",
     "variants": "variants",
     "hotspot-pileup": "hotspot_pileup",
+    "train": "train",
+    "predict": "predict",
 }
 
 
