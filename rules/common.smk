@@ -147,5 +147,17 @@ def aggregate_args():
     return args
 
 
+def tumour_vcf(wildcards):
+    """The tumour's somatic VCF from the sample sheet."""
+    return _lanes(wildcards.sample)["vcf"].iloc[0]
+
+
+def vaf_field_args():
+    return " ".join(f"--vaf-field {shlex.quote(f)}" for f in config["dna"]["vaf_fields"])
+
+
+DNA_SAMPLES = [s for s in SAMPLES if _lanes(s)["vcf"].iloc[0]]
+
+
 def final_outputs():
     return ["results/cohort.h5ad"]
