@@ -39,9 +39,10 @@ def _catalog_genes() -> dict[str, dict[str, object]]:
     for path in sorted(CATALOG.glob("*.yaml")):
         entry = yaml.safe_load(path.read_text(encoding="utf-8"))
         for gene in entry["genes"]:
-            record = genes.setdefault(gene["symbol"], {"ensembl": gene["ensembl"], "previous": set()})
+            symbol = gene["symbol"]
+            record = genes.setdefault(symbol, {"ensembl": gene["ensembl"], "previous": set()})
             if record["ensembl"] != gene["ensembl"]:
-                raise SystemExit(f"{path.name}: {gene['symbol']} has two Ensembl IDs in the catalog")
+                raise SystemExit(f"{path.name}: {symbol} has two Ensembl IDs in the catalog")
             record["previous"].update(gene.get("previous_symbols") or [])
     return genes
 
