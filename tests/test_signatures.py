@@ -228,3 +228,12 @@ def test_read_yaml_signatures_and_report_bad_fields(tmp_path):
             read_signature_file(path)
     with pytest.raises(InputError, match="unknown signature file type"):
         read_signature_file(tmp_path / "x.txt")
+
+
+def test_user_genes_given_by_alias():
+    symbols = ["MRGBP", "AK4", "AK3", "STAT1"]
+    user = gene_set("mine", ["C20orf20", "AK3L1", "stat1"])
+    match = GeneResolver(symbols).match(user)
+    assert list(match.indices) == [0, -1, 3]
+    assert match.how == ["symbol MRGBP", "ambiguous", "symbol"]
+    assert "AK3L1 is a name of AK3, AK4" in match.notes[0]

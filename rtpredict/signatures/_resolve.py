@@ -117,26 +117,39 @@ class GeneResolver:
         if gene.ensembl and gene.ensembl in self._by_ensembl:
             hit = self._unique(self._by_ensembl[gene.ensembl], gene.ensembl, notes, label)
             return (hit, "ensembl") if hit is not None else (-1, "ambiguous")
-        symbol = (gene.symbol or self._table.symbol_of.get(gene.ensembl or "", "")).upper()
+        given = (gene.symbol or "").upper()
+        if given and given in self._by_name:
+            hit = self._unique(self._by_name[given], gene.symbol or "", notes, label)
+            return (hit, "symbol") if hit is not None else (-1, "ambiguous")
+        symbol = given or self._table.symbol_of.get(gene.ensembl or "", "").upper()
+        owners = self._table.claimants.get(symbol)
+        if owners and symbol not in owners:  # the name given is an alias: find its gene
+            if len(owners) > 1:
+                notes.append(
+                    f"{label} is a name of {', '.join(sorted(owners))}; not used "
+                    "(give the official symbol or an Ensembl ID)"
+                )
+                return -1, "ambiguous"
+            (symbol,) = owners
+        if symbol != given and symbol in self._by_name:
+            hit = self._unique(self._by_name[symbol], symbol, notes, label)
+            return (hit, f"symbol {symbol}") if hit is not None else (-1, "ambiguous")
         for other in self._table.ensembl_of.get(symbol, ()):
             if other != gene.ensembl and other in self._by_ensembl:
                 hit = self._unique(self._by_ensembl[other], other, notes, label)
                 return (hit, f"ensembl {other}") if hit is not None else (-1, "ambiguous")
-        if symbol and symbol in self._by_name:
-            hit = self._unique(self._by_name[symbol], gene.symbol or "", notes, label)
-            return (hit, "symbol") if hit is not None else (-1, "ambiguous")
         aliases = set(self._table.names_of.get(symbol, ())) | {
             p.upper() for p in gene.previous_symbols
         }
-        present = sorted(a for a in aliases - {symbol} if a in self._by_name)
+        present = sorted(a for a in aliases - {symbol, given} if a in self._by_name)
         if not present:
             return -1, "missing"
         found: list[tuple[str, int]] = []
         for alias in present:
-            owners = self._table.claimants.get(alias, frozenset({symbol}))
-            if owners != {symbol}:
+            claimed = self._table.claimants.get(alias, frozenset({symbol}))
+            if claimed != {symbol}:
                 notes.append(
-                    f"{label}: the data's name {alias} is claimed by {', '.join(sorted(owners))}; "
+                    f"{label}: the data's name {alias} is claimed by {', '.join(sorted(claimed))}; "
                     "not used (give Ensembl IDs or official symbols to use it)"
                 )
                 continue
