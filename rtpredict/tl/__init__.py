@@ -1,0 +1,17 @@
+"""Tools on AnnData (scanpy conventions): radiotherapy signatures, RSI and GARD per tumour."""
+
+from __future__ import annotations
+
+from rtpredict.tl._gard import gard
+from rtpredict.tl._reference_statistics import ReferenceStatistics, reference_statistics
+from rtpredict.tl._score_rsi import score_rsi
+from rtpredict.tl._score_signatures import CohortRelativeWarning, score_signatures
+
+__all__ = [
+    "CohortRelativeWarning",
+    "ReferenceStatistics",
+    "gard",
+    "reference_statistics",
+    "score_rsi",
+    "score_signatures",
+]
