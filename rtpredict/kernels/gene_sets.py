@@ -15,6 +15,9 @@ ranks of its own genes in O(set size), so 50 sets cost little more than one.
   Tied genes have no natural order in the walk: ``ties="gseapy"`` orders them as gseapy does
   (later columns first, so the score depends on the column order); ``ties="average"`` gives the
   exact mean of the score over all orders of the tied genes (``o`` = average rank).
+  Without ties both equal gseapy 1.1's ``ssgsea`` ES; with ``ties="gseapy"`` they equal it with
+  ties too. Tolerance: 1e-9 absolute in the tests (float64 summation order; 7e-11 on
+  1,000 x 20,000 in ``benchmarks/bench_signatures.py``). ``normalize=True`` equals gseapy's NES.
 """
 
 from __future__ import annotations

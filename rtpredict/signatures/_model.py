@@ -209,7 +209,11 @@ def signature_from_mapping(raw: Any, source: str) -> Signature:
 
 
 def gene_set(
-    name: str, genes: list[str] | tuple[str, ...], *, source: str = "user", min_coverage=None
+    name: str,
+    genes: list[str] | tuple[str, ...],
+    *,
+    source: str = "user",
+    min_coverage: float | None = None,
 ) -> Signature:
     """Make a plain gene-set signature (rule ``gene_set``) from identifiers (symbols or IDs)."""
     raw = {

@@ -51,8 +51,8 @@ def score_signatures(
 ) -> AnnData | None:
     """Score radiotherapy signatures (or your own gene sets) in each tumour.
 
-    Each signature is scored by its own published rule (see the catalog and
-    ``/work/shared/specs/signatures.md``); plain gene sets (``gene_set`` rule, e.g. Kim 2012 or a
+    Each signature is scored by its own published rule (``rule`` in its catalog file,
+    :mod:`rtpredict.signatures`); plain gene sets (``gene_set`` rule, e.g. Kim 2012 or a
     ``{name: [genes]}`` mapping) by ``method``: singscore (Foroutan 2018) or raw ssGSEA (Barbie
     2009; not range-normalised, so that a tumour's score does not depend on the others).
 

@@ -154,6 +154,8 @@ def score(
     """
     if method not in GENE_SET_METHODS:
         raise InputError(f"method must be one of {GENE_SET_METHODS}, got {method!r}.")
+    if reference is None and any(s.needs_reference for s in signatures):
+        raise ValueError("reference statistics are required for median_dichotomy and mean_z")
     X = expression(adata, layer)
     genes = resolver(adata)
     n = adata.n_obs
