@@ -99,7 +99,7 @@ def _our_call(tool: str):
         if tool == "ranks":
             return kernels.rank_average(X)
         if tool == "rsi":
-            return kernels.rsi_rank(X, np.arange(0, 10 * 97, 97), coefficients)
+            return kernels.rsi_rank(X, np.linspace(0, X.shape[1] - 1, 10).astype(int), coefficients)
         indptr, indices = kernels.sets_to_csr(sets)
         if tool == "singscore":
             return kernels.singscore(X, indptr, indices)

@@ -176,14 +176,9 @@ def score(
         reason = None
         if coverage < threshold:
             missing = [g.label for g, c in zip(s.genes, match.indices, strict=True) if c < 0]
-            reason = (
-                f"coverage {coverage:.2f} < {threshold:.2f}: "
-                + (f"not in the data: {', '.join(missing)}" if missing else "")
-                + ("; " if missing and lacking else "")
-                + (f"no reference statistics: {', '.join(lacking)}" if lacking else "")
-            )
-            for note in match.notes:
-                reason += f"; {note}"
+            parts = [f"not in the data: {', '.join(missing)}"] if missing else []
+            parts += [f"no reference statistics: {', '.join(lacking)}"] if lacking else []
+            reason = f"coverage {coverage:.2f} < {threshold:.2f}: " + "; ".join(parts + match.notes)
             logger.warning("%s scored NaN: %s", s.name, reason)
         elif match.notes:
             logger.info("%s: %s", s.name, "; ".join(match.notes))
