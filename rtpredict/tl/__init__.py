@@ -1,1 +1,19 @@
-from rtpredict.tl._dna_features import dna_features as dna_features
+"""Tools on AnnData (scanpy conventions): RSI, GARD, radiotherapy signatures, DNA features."""
+
+from __future__ import annotations
+
+from rtpredict.tl._dna_features import dna_features
+from rtpredict.tl._gard import gard
+from rtpredict.tl._reference_statistics import ReferenceStatistics, reference_statistics
+from rtpredict.tl._score_rsi import score_rsi
+from rtpredict.tl._score_signatures import CohortRelativeWarning, score_signatures
+
+__all__ = [
+    "CohortRelativeWarning",
+    "ReferenceStatistics",
+    "dna_features",
+    "gard",
+    "reference_statistics",
+    "score_rsi",
+    "score_signatures",
+]

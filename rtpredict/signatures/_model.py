@@ -1,0 +1,228 @@
+"""The signature record: genes, weights, scoring rule, citation and verification status."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtpredict.errors import InputError
+
+#: scoring rules a signature may declare (see ``/work/shared/specs/signatures.md``)
+METHODS = (
+    "rsi_rank",
+    "median_dichotomy",
+    "sample_median",
+    "mean_z",
+    "mean",
+    "weighted_sum",
+    "geometric_mean",
+    "gene_set",
+)
+#: rules whose scores compare a tumour with statistics frozen from a reference cohort
+REFERENCE_METHODS = frozenset({"median_dichotomy", "mean_z"})
+#: default minimum fraction of a signature's genes that must be measured
+DEFAULT_MIN_COVERAGE = 0.8
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+_ENSEMBL = re.compile(r"^(ENS[A-Z]*G\d{11})(?:\.\d+)?(_PAR_Y)?$")
+
+
+def split_ensembl(identifier: str) -> str | None:
+    """Return an Ensembl gene ID without its version (``_PAR_Y`` kept), or None if not one."""
+    match = _ENSEMBL.match(identifier.strip())
+    if match is None:
+        return None
+    return match.group(1) + (match.group(2) or "")
+
+
+@dataclass(frozen=True)
+class Gene:
+    """One gene of a signature: HGNC symbol and/or Ensembl ID, optional weight and old names."""
+
+    symbol: str | None
+    ensembl: str | None = None
+    weight: float | None = None
+    probe: str | None = None
+    previous_symbols: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Return the name to show a user: the symbol, else the Ensembl ID."""
+        return self.symbol or self.ensembl or "?"
+
+    @classmethod
+    def from_identifier(cls, identifier: str) -> Gene:
+        """Make a gene from one identifier: an Ensembl gene ID (any version) or a symbol."""
+        identifier = identifier.strip()
+        ensembl = split_ensembl(identifier)
+        return cls(symbol=None, ensembl=ensembl) if ensembl else cls(symbol=identifier)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a signature is scored: the method, the expression scale and the coverage floor."""
+
+    method: str
+    expression: str = "log1p(TPM)"
+    min_coverage: float = DEFAULT_MIN_COVERAGE
+    offset: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A published (or user) signature as data; never hard-coded in a kernel."""
+
+    name: str
+    rule: Rule
+    genes: tuple[Gene, ...]
+    title: str = ""
+    citation: str = ""
+    doi: str = ""
+    verification: str = "user-supplied"
+    biology: str = ""
+    direction: str = ""
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def needs_reference(self) -> bool:
+        """Return True when scores compare tumours with frozen reference-cohort statistics."""
+        return self.rule.method in REFERENCE_METHODS
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """Return the gene weights (rsi_rank and weighted_sum rules)."""
+        return tuple(float(g.weight) for g in self.genes)  # type: ignore[arg-type]
+
+
+def _fail(source: str, where: str, problem: str, fix: str) -> InputError:
+    return InputError(f"{source}: {where}: {problem}. {fix}")
+
+
+def _gene_from_mapping(raw: Any, source: str, where: str) -> Gene:
+    if isinstance(raw, str):
+        return Gene.from_identifier(raw)
+    if not isinstance(raw, Mapping):
+        raise _fail(source, where, f"expected a mapping or a string, got {raw!r}", "See catalog.")
+    symbol = raw.get("symbol")
+    ensembl = raw.get("ensembl")
+    if not symbol and not ensembl:
+        raise _fail(source, where, "a gene needs 'symbol' or 'ensembl'", "Add one of them.")
+    if ensembl is not None:
+        stripped = split_ensembl(str(ensembl))
+        if stripped is None:
+            raise _fail(
+                source, where, f"'ensembl' {ensembl!r} is not an Ensembl gene ID", "Use ENSG…."
+            )
+        ensembl = stripped
+    weight = raw.get("weight")
+    if weight is not None:
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise _fail(source, where, f"weight {weight!r} is not a number", "Fix it.") from None
+    previous = raw.get("previous_symbols") or ()
+    if isinstance(previous, str):
+        previous = (previous,)
+    return Gene(
+        symbol=str(symbol) if symbol else None,
+        ensembl=ensembl,
+        weight=weight,
+        probe=str(raw["probe"]) if raw.get("probe") else None,
+        previous_symbols=tuple(str(p) for p in previous),
+    )
+
+
+def signature_from_mapping(raw: Any, source: str) -> Signature:
+    """Validate one catalog-format record (a parsed YAML mapping) and return the signature.
+
+    Raises :class:`~rtpredict.errors.InputError` naming ``source`` and the field at fault.
+    """
+    if not isinstance(raw, Mapping):
+        raise _fail(source, "top level", "expected a mapping", "Follow the catalog format.")
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _fail(
+            source,
+            "name",
+            f"{name!r} is not a valid signature name",
+            "Use letters, digits, '_', '.', '-', starting with a letter.",
+        )
+    rule_raw = raw.get("rule")
+    if not isinstance(rule_raw, Mapping) or rule_raw.get("method") not in METHODS:
+        got = rule_raw.get("method") if isinstance(rule_raw, Mapping) else rule_raw
+        raise _fail(source, "rule.method", f"{got!r} is not a method", f"Use one of {METHODS}.")
+    min_coverage = rule_raw.get("min_coverage", DEFAULT_MIN_COVERAGE)
+    if not isinstance(min_coverage, int | float) or not 0 < float(min_coverage) <= 1:
+        raise _fail(source, "rule.min_coverage", f"{min_coverage!r}", "Give a number in (0, 1].")
+    offset = rule_raw.get("offset")
+    if rule_raw["method"] == "geometric_mean" and (
+        not isinstance(offset, int | float) or float(offset) <= 0
+    ):
+        raise _fail(
+            source, "rule.offset", "geometric_mean needs an offset > 0", "Add e.g. offset: 0.01."
+        )
+    rule = Rule(
+        method=rule_raw["method"],
+        expression=str(rule_raw.get("expression", "log1p(TPM)")),
+        min_coverage=float(min_coverage),
+        offset=float(offset) if offset is not None else None,
+        description=str(rule_raw.get("description", "")).strip(),
+    )
+    genes_raw = raw.get("genes")
+    if not isinstance(genes_raw, list) or not genes_raw:
+        raise _fail(source, "genes", "no genes", "List the genes under 'genes:'.")
+    genes = tuple(_gene_from_mapping(g, source, f"genes[{i}]") for i, g in enumerate(genes_raw))
+    keys = [g.ensembl or (g.symbol or "").upper() for g in genes]
+    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicated:
+        raise _fail(source, "genes", f"listed twice: {', '.join(duplicated)}", "List each once.")
+    if rule.method in ("rsi_rank", "weighted_sum") and any(g.weight is None for g in genes):
+        raise _fail(source, "genes", f"{rule.method} needs a weight for every gene", "Add them.")
+    n_genes = raw.get("n_genes")
+    if n_genes is not None and n_genes != len(genes):
+        raise _fail(source, "n_genes", f"says {n_genes}, genes lists {len(genes)}", "Fix either.")
+    verification = str(raw.get("verification", "user-supplied"))
+    if verification.lower().startswith("unverified"):
+        raise _fail(
+            source,
+            "verification",
+            "an unverified signature must not be scored",
+            "Verify the genes and weights against the authors' data first.",
+        )
+    return Signature(
+        name=name,
+        rule=rule,
+        genes=genes,
+        title=str(raw.get("title", "")),
+        citation=str(raw.get("citation", "")),
+        doi=str(raw.get("doi", "")),
+        verification=verification,
+        biology=str(raw.get("biology", "")),
+        direction=str(raw.get("direction", "")),
+        thresholds=dict(raw.get("thresholds") or {}),
+        source=source,
+    )
+
+
+def gene_set(
+    name: str,
+    genes: list[str] | tuple[str, ...],
+    *,
+    source: str = "user",
+    min_coverage: float | None = None,
+) -> Signature:
+    """Make a plain gene-set signature (rule ``gene_set``) from identifiers (symbols or IDs)."""
+    raw = {
+        "name": name,
+        "rule": {
+            "method": "gene_set",
+            "expression": "within-sample ranks",
+            "min_coverage": DEFAULT_MIN_COVERAGE if min_coverage is None else min_coverage,
+        },
+        "genes": [str(g) for g in genes],
+    }
+    return signature_from_mapping(raw, source)

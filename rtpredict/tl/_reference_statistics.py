@@ -1,0 +1,261 @@
+"""Frozen reference-cohort statistics, so a tumour's score never depends on its run-mates.
+
+Cohort-relative rules (Buffa's per-gene median dichotomy, the Toustrup mean-z proxy, Eustace's
+"above the median score") compare a tumour with a cohort. rtpredict computes those medians,
+means and SDs once from a reference cohort, stores them in a small JSON file keyed by gene ID
+(Ensembl ID for catalog genes), and applies them unchanged to every new tumour.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from anndata import AnnData
+
+from rtpredict.errors import InputError
+from rtpredict.signatures import Signature
+from rtpredict.tl import _scoring
+
+logger = logging.getLogger("rtpredict.tl")
+
+FORMAT = "rtpredict.reference_statistics"
+VERSION = 1
+#: below this many reference tumours, medians and SDs are too noisy to freeze quietly
+MIN_RECOMMENDED_TUMOURS = 20
+
+
+@dataclass
+class ReferenceStatistics:
+    """Per-gene and per-signature statistics of a reference cohort (JSON-serialisable).
+
+    Attributes
+    ----------
+    genes
+        Gene key (Ensembl ID, else upper-case symbol) -> ``{"median", "mean", "sd"}`` of the
+        log-scale expression over the reference tumours.
+    scores
+        Signature name -> method -> ``{"median", "min", "max"}`` of the reference tumours'
+        scores (for thresholds such as Eustace's "high" and for a frozen ssGSEA range).
+    n_tumours
+        Size of the reference cohort.
+    expression
+        The expression the statistics were computed on (e.g. ``"X (log1p TPM)"``).
+    source
+        Where the reference came from (file name, cohort description).
+    """
+
+    genes: dict[str, dict[str, float]]
+    scores: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    n_tumours: int = 0
+    expression: str = "X (log1p TPM)"
+    source: str = ""
+    rtpredict_version: str = ""
+
+    def has_gene(self, key: str, method: str) -> bool:
+        """Return True if the statistics a rule needs exist for gene ``key``."""
+        stats = self.genes.get(key)
+        if stats is None:
+            return False
+        if method == "mean_z":
+            return stats.get("sd", 0.0) > 0 and "mean" in stats
+        return "median" in stats
+
+    def gene(self, key: str) -> dict[str, float]:
+        """Return the statistics of gene ``key``."""
+        return self.genes[key]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a plain dict (the JSON content)."""
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "n_tumours": self.n_tumours,
+            "expression": self.expression,
+            "source": self.source,
+            "rtpredict_version": self.rtpredict_version,
+            "genes": self.genes,
+            "scores": self.scores,
+        }
+
+    def to_json(self) -> str:
+        """Return the statistics as JSON text (sorted keys, exact floats)."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=1, allow_nan=False)
+
+    def save(self, path: str | Path) -> None:
+        """Write the JSON file atomically."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self.to_json() + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], source: str = "reference") -> ReferenceStatistics:
+        """Validate and load a dict written by :meth:`to_dict`."""
+        if not isinstance(raw, Mapping) or raw.get("format") != FORMAT:
+            raise InputError(f"{source}: not an rtpredict reference-statistics file.")
+        if raw.get("version") != VERSION:
+            raise InputError(
+                f"{source}: reference-statistics version {raw.get('version')!r}; this rtpredict "
+                f"reads version {VERSION}. Rebuild it with rtpredict.tl.reference_statistics."
+            )
+        genes = raw.get("genes")
+        if not isinstance(genes, Mapping) or not all(
+            isinstance(v, Mapping) and all(isinstance(x, int | float) for x in v.values())
+            for v in genes.values()
+        ):
+            raise InputError(f"{source}: 'genes' must map gene IDs to numeric statistics.")
+        return cls(
+            genes={str(k): {s: float(x) for s, x in v.items()} for k, v in genes.items()},
+            scores={
+                str(name): {str(m): {s: float(x) for s, x in v.items()} for m, v in by.items()}
+                for name, by in (raw.get("scores") or {}).items()
+            },
+            n_tumours=int(raw.get("n_tumours", 0)),
+            expression=str(raw.get("expression", "")),
+            source=str(raw.get("source", "")),
+            rtpredict_version=str(raw.get("rtpredict_version", "")),
+        )
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "reference") -> ReferenceStatistics:
+        """Load statistics from JSON text."""
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{source}: not valid JSON ({err}).") from None
+        return cls.from_dict(raw, source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ReferenceStatistics:
+        """Read a reference-statistics JSON file."""
+        path = Path(path)
+        return cls.from_json(path.read_text(encoding="utf-8"), str(path))
+
+
+def _summary(values: np.ndarray) -> dict[str, float] | None:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    return {
+        "median": float(np.median(values)),
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
+
+
+def reference_statistics(
+    adata: AnnData,
+    signatures: str | Signature | Sequence[str | Signature] | Mapping | None = None,
+    *,
+    layer: str | None = None,
+    source: str = "",
+) -> ReferenceStatistics:
+    """Compute frozen reference statistics from a reference cohort.
+
+    Parameters
+    ----------
+    adata
+        The reference cohort (tumours x genes), ``X`` log1p(TPM).
+    signatures
+        Which signatures' genes to summarise (as in :func:`score_signatures`); by default the
+        whole catalog.
+    layer
+        Use ``adata.layers[layer]`` instead of ``X``.
+    source
+        A description stored with the statistics (file name, cohort, date).
+
+    Returns
+    -------
+    The statistics: per-gene median, mean and SD (ddof=1) for every resolved signature gene,
+    and each signature's score median and range on the reference tumours.
+    """
+    from rtpredict import __version__
+
+    if adata.n_obs < 2:
+        raise InputError("a reference cohort needs at least 2 tumours (20 or more recommended).")
+    if adata.n_obs < MIN_RECOMMENDED_TUMOURS:
+        logger.warning(
+            "reference statistics from %d tumours are noisy; %d or more are recommended",
+            adata.n_obs,
+            MIN_RECOMMENDED_TUMOURS,
+        )
+    chosen = _scoring.collect(signatures)
+    X = _scoring.expression(adata, layer)
+    genes = _scoring.resolver(adata)
+    keys: dict[str, int] = {}
+    for s in chosen:
+        match = genes.match(s)
+        for i in np.flatnonzero(match.indices >= 0):
+            keys.setdefault(_scoring.gene_key(s, i), int(match.indices[i]))
+    columns = np.array(list(keys.values()), dtype=np.int64)
+    _scoring.require_finite(X, columns, "the reference expression of the signature genes")
+    values = X[:, columns].astype(np.float64)
+    medians = np.median(values, axis=0)
+    means = values.mean(axis=0)
+    sds = values.std(axis=0, ddof=1)
+    reference = ReferenceStatistics(
+        genes={
+            key: {"median": float(medians[j]), "mean": float(means[j]), "sd": float(sds[j])}
+            for j, key in enumerate(keys)
+        },
+        n_tumours=int(adata.n_obs),
+        expression="X (log1p TPM)" if layer is None else f"layers[{layer!r}]",
+        source=source,
+        rtpredict_version=__version__,
+    )
+    options = {"layer": layer, "ties": "average", "reference": reference, "min_coverage": None}
+    runs = [("singscore", chosen)]
+    gene_sets = [s for s in chosen if s.rule.method == "gene_set"]
+    if gene_sets:
+        runs.append(("ssgsea", gene_sets))
+    for method, group in runs:
+        for item in _scoring.score(adata, group, method=method, **options):
+            rule = item.signature.rule.method
+            summary = _summary(item.scores)
+            if summary is not None:
+                label = method if rule == "gene_set" else rule
+                reference.scores.setdefault(item.signature.name, {})[label] = summary
+    return reference
+
+
+def as_reference(
+    reference: ReferenceStatistics | AnnData | str | os.PathLike | None,
+    adata: AnnData,
+    signatures: list[Signature],
+    *,
+    layer: str | None,
+) -> tuple[ReferenceStatistics | None, str]:
+    """Return usable reference statistics and a description of where they came from.
+
+    None builds them from ``adata`` itself when a signature needs them (cohort-relative scores;
+    the caller warns).
+    """
+    if isinstance(reference, ReferenceStatistics):
+        return reference, reference.source or "given ReferenceStatistics"
+    if isinstance(reference, AnnData):
+        stats = reference_statistics(reference, signatures, layer=layer, source="given AnnData")
+        return stats, "computed from the given reference AnnData"
+    if isinstance(reference, str | os.PathLike):
+        return ReferenceStatistics.load(reference), str(reference)
+    if reference is not None:
+        raise InputError(
+            f"reference must be ReferenceStatistics, an AnnData or a JSON path, "
+            f"got {type(reference).__name__}."
+        )
+    if not any(s.needs_reference for s in signatures):
+        return None, "none needed"
+    stats = reference_statistics(adata, signatures, layer=layer, source="the scored cohort itself")
+    return stats, "the scored cohort itself"

@@ -1,0 +1,139 @@
+"""``score_signatures``: published radiotherapy signatures and user gene sets per tumour."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from anndata import AnnData
+
+from rtpredict.signatures import Signature
+from rtpredict.tl import _scoring
+from rtpredict.tl._reference_statistics import ReferenceStatistics, as_reference
+
+
+class CohortRelativeWarning(UserWarning):
+    """Scores were computed against statistics of the scored cohort itself."""
+
+
+def signature_record(item: _scoring.Scored, method: str) -> dict:
+    """Return the uns bookkeeping of one scored signature (h5ad-writable values only)."""
+    s = item.signature
+    missing = [g.label for g, c in zip(s.genes, item.match.indices, strict=True) if c < 0]
+    return {
+        "rule": s.rule.method,
+        "method": method if s.rule.method == "gene_set" else s.rule.method,
+        "n_genes": len(s.genes),
+        "n_found": item.match.n_found,
+        "coverage": item.coverage,
+        "missing": missing,
+        "notes": list(item.match.notes),
+        "status": item.reason or "scored",
+        "citation": s.citation,
+        "doi": s.doi,
+        "verification": s.verification,
+    }
+
+
+def score_signatures(
+    adata: AnnData,
+    signatures: str | Signature | Sequence[str | Signature] | Mapping | None = None,
+    *,
+    method: str = "singscore",
+    reference: ReferenceStatistics | AnnData | str | os.PathLike | None = None,
+    key_added: str | None = None,
+    layer: str | None = None,
+    min_coverage: float | None = None,
+    ties: str = "average",
+    copy: bool = False,
+) -> AnnData | None:
+    """Score radiotherapy signatures (or your own gene sets) in each tumour.
+
+    Each signature is scored by its own published rule (``rule`` in its catalog file,
+    :mod:`rtpredict.signatures`); plain gene sets (``gene_set`` rule, e.g. Kim 2012 or a
+    ``{name: [genes]}`` mapping) by ``method``: singscore (Foroutan 2018) or raw ssGSEA (Barbie
+    2009; not range-normalised, so that a tumour's score does not depend on the others).
+
+    Parameters
+    ----------
+    adata
+        Tumours x genes; ``X`` log1p(TPM), ``var`` names Ensembl IDs (any version) or symbols,
+        optional ``var["symbol"]``; ``layers["tpm"]`` for geometric means (else expm1 of X).
+    signatures
+        Catalog names, Signature records, or a mapping name -> list of genes (symbols, Ensembl
+        IDs or aliases). None: every catalog signature except RSI (see :func:`score_rsi`).
+    method
+        ``"singscore"`` or ``"ssgsea"``, for gene-set rules.
+    reference
+        Frozen reference statistics (:func:`reference_statistics`, or a JSON path, or a
+        reference AnnData to compute them from). Needed by Buffa (medians) and Toustrup (means,
+        SDs); when None they are computed from ``adata`` itself, which makes those scores depend
+        on the cohort: a :class:`CohortRelativeWarning` says so.
+    key_added
+        Prefix of the obs columns (``{key_added}_{name}``) and the uns key (default
+        ``"signatures"``, no prefix).
+    layer
+        Log-scale expression layer to use instead of ``X``.
+    min_coverage
+        Override every signature's minimum fraction of measured genes (RSI always needs 1.0).
+    ties
+        ssGSEA tie handling: ``"average"`` (order-free) or ``"gseapy"``.
+    copy
+        Return a modified copy instead of writing into ``adata``.
+
+    Returns
+    -------
+    None, or the copy. Writes ``obs[name]`` and ``obs[f"{name}_coverage"]`` per signature (NaN
+    where coverage falls short, with the reason logged and kept in ``uns``), and
+    ``uns[key]`` with ``params``, per-signature bookkeeping and the reference statistics used.
+    """
+    adata = adata.copy() if copy else adata
+    chosen = _scoring.collect(signatures, min_coverage=min_coverage)
+    stats, origin = as_reference(reference, adata, chosen, layer=layer)
+    if reference is None and stats is not None:
+        warnings.warn(
+            "no reference statistics given: medians, means and SDs come from the scored cohort "
+            "itself, so Buffa/Toustrup scores depend on which tumours are in it. Pass "
+            "reference= (rtpredict.tl.reference_statistics of a reference cohort) to freeze them.",
+            CohortRelativeWarning,
+            stacklevel=2,
+        )
+    scored = _scoring.score(
+        adata,
+        chosen,
+        layer=layer,
+        method=method,
+        ties=ties,
+        reference=stats,
+        min_coverage=min_coverage,
+    )
+    prefix = f"{key_added}_" if key_added else ""
+    for item in scored:
+        name = prefix + item.signature.name
+        adata.obs[name] = item.scores
+        adata.obs[f"{name}_coverage"] = np.full(adata.n_obs, item.coverage)
+    params = {
+        "method": method,
+        "ties": ties,
+        "signatures": [s.name for s in chosen],
+        "reference": origin,
+    }
+    params |= {"layer": layer} if layer is not None else {}
+    params |= {"key_added": key_added} if key_added else {}
+    params |= {"min_coverage": min_coverage} if min_coverage is not None else {}
+    record: dict = {
+        "params": params,
+        "signatures": {i.signature.name: signature_record(i, method) for i in scored},
+    }
+    if stats is not None:
+        record["reference_statistics"] = stats.to_json()
+        record["thresholds"] = {
+            s.name: stats.scores[s.name][label]["median"]
+            for s in chosen
+            if (label := method if s.rule.method == "gene_set" else s.rule.method)
+            in stats.scores.get(s.name, {})
+        }
+    adata.uns[key_added or "signatures"] = record
+    return adata if copy else None
