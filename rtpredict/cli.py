@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "bam-qc": "bam_qc",
     "variants": "variants",
     "hotspot-pileup": "hotspot_pileup",
+    "features": "features",
     "train": "train",
     "predict": "predict",
 }
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.captureWarnings(True)  # scientific warnings (out-of-range RSI, …) reach the log
     try:
         return int(args.run(args) or 0)
     except (RtpredictError, FileNotFoundError) as err:

@@ -59,12 +59,16 @@ def test_features_without_reference_builds_saves_and_warns(tmp_path, caplog):
         assert features.run(args) == 0
     assert "no --reference" in caplog.text
     result = ad.read_h5ad(out)
-    table = pd.read_csv(out.with_name("cohort.features.tsv"), sep="\t", index_col="sample")
+    table = pd.read_csv(out.with_name("cohort.features.tsv"), sep="\t", index_col="sample_id")
     expected = ["rsi", "rsi_coverage", "gard", "gard_fractions_to_target"]
     expected += [c for n in CATALOG if n != "rsi" for c in (n, f"{n}_coverage")]
-    assert sorted(table.columns) == sorted(expected)
+    dna = [c for c in table.columns if c.startswith("dna_")]
+    assert sorted(set(table.columns) - set(dna)) == sorted(expected)
+    assert "dna_available" in dna, "DNA columns are always there, missing without DNA"
+    assert not table["dna_available"].any()
+    assert table[[c for c in dna if c != "dna_available"]].isna().all().all()
     assert table.index.tolist() == result.obs_names.tolist()
-    assert table.notna().all().all()
+    assert table[expected].notna().all().all()
     np.testing.assert_allclose(table["gard"], result.obs["gard"])
     reference = out.with_name("cohort.features.reference.json")
     assert json.loads(reference.read_text())["n_tumours"] == 25

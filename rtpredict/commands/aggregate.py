@@ -7,17 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from rtpredict.commands._args import sample_paths
 from rtpredict.errors import InputError
-
-
-def _pairs(values: list[str]) -> dict[str, str]:
-    out = {}
-    for item in values:
-        sample, sep, path = item.partition("=")
-        if not sep or not sample or not path:
-            raise InputError(f"expected SAMPLE=PATH, got {item!r}")
-        out[sample] = path
-    return out
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _tool_versions(args: argparse.Namespace, quant: dict[str, str]) -> dict[str, str]:
     versions = {}
-    fastp_json = json.loads(Path(next(iter(_pairs(args.fastp).values()))).read_text())
+    fastp_json = json.loads(Path(next(iter(sample_paths(args.fastp).values()))).read_text())
     versions["fastp"] = fastp_json.get("summary", {}).get("fastp_version", "unknown")
     first = Path(next(iter(quant.values())))
     if args.quantifier == "salmon":
@@ -52,7 +43,7 @@ def _tool_versions(args: argparse.Namespace, quant: dict[str, str]) -> dict[str,
         header = first.read_text().split("\n", 1)[0]
         match = re.search(r"featureCounts v(\S+?);", header)
         versions["featureCounts"] = match.group(1) if match else "unknown"
-        log_out = Path(next(iter(_pairs(args.star_log).values()))).with_name("Log.out")
+        log_out = Path(next(iter(sample_paths(args.star_log).values()))).with_name("Log.out")
         if log_out.exists():
             match = re.search(r"STAR version=(\S+)", log_out.read_text())
             versions["STAR"] = match.group(1) if match else "unknown"
@@ -67,13 +58,13 @@ def run(args: argparse.Namespace) -> int:
 
     sheet = io.read_sample_sheet(args.samples)
     samples = list(dict.fromkeys(sheet["sample_id"]))
-    quant = _pairs(args.quant)
+    quant = sample_paths(args.quant)
     missing = [s for s in samples if s not in quant]
     if missing:
         raise InputError(f"no quantification given for {', '.join(missing)}")
     quant = {s: quant[s] for s in samples}
     tx2gene = io.read_tx2gene(args.gtf)
-    fastp = _pairs(args.fastp)
+    fastp = sample_paths(args.fastp)
     qc = pd.DataFrame({s: io.read_fastp(fastp[s]) for s in samples}).T
     if args.quantifier == "salmon":
         gene_quant = io.salmon_gene_quant(
@@ -82,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         extra = pd.DataFrame({s: io.read_salmon_qc(p) for s, p in quant.items()}).T
     else:
         gene_quant = io.featurecounts_gene_quant(quant)
-        star, bam = _pairs(args.star_log), _pairs(args.bam_qc)
+        star, bam = sample_paths(args.star_log), sample_paths(args.bam_qc)
         extra = pd.concat(
             [
                 pd.DataFrame({s: io.read_star_log(star[s]) for s in samples}).T,

@@ -2,27 +2,21 @@
 
 Reads the cohort AnnData (X = log1p TPM; obs dose_per_fraction and fractions), writes the same
 AnnData with the feature columns added (rsi, gard, gard_fractions_to_target, one column per
-catalog signature, each with its coverage) and a TSV of those columns. Cohort-relative scores
-(Buffa, Toustrup) use frozen reference statistics from --reference; without it they are built
-from the input cohort, saved next to the output, recorded in uns, and a warning says so.
+catalog signature, each with its coverage), the DNA features of tumours with a variants table
+(``--variants``; the others get missing values) and a TSV of those columns. Cohort-relative
+scores (Buffa, Toustrup) use frozen reference statistics from --reference; without it they are
+built from the input cohort, saved next to the output, recorded in uns, and a warning says so.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 
-import anndata as ad
-import pandas as pd
-
 from rtpredict import __version__
-from rtpredict import tl as rtl
+from rtpredict.commands._args import sample_paths
 from rtpredict.errors import InputError
-from rtpredict.signatures import load_catalog, read_signature_file
 
 logger = logging.getLogger("rtpredict.features")
 
@@ -61,75 +55,100 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="extra signatures, GMT or catalog-format YAML (repeatable)",
     )
     parser.add_argument(
+        "--variants",
+        nargs="*",
+        default=[],
+        metavar="SAMPLE=TSV",
+        help="variants tables from `rtpredict variants`, one per tumour with DNA",
+    )
+    parser.add_argument(
+        "--callable-mb", type=float, help="callable size of the DNA assay (Mb), for TMB"
+    )
+    parser.add_argument(
+        "--panel", type=Path, help="radiation-response panel YAML (default: shipped)"
+    )
+    parser.add_argument(
+        "--rna-pileup",
+        nargs="*",
+        default=[],
+        metavar="SAMPLE=TSV",
+        help="RNA hotspot pileups from `rtpredict hotspot-pileup` (supporting evidence)",
+    )
+    parser.add_argument(
         "--min-coverage",
         type=float,
         help="override each signature's minimum fraction of measured genes (RSI needs all 10)",
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _read_h5ad(path: Path) -> ad.AnnData:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    try:
-        return ad.read_h5ad(path)
-    except (OSError, KeyError, ValueError) as err:
-        raise InputError(f"{path}: not a readable .h5ad file ({err}).") from None
-
-
-def _atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the file into place (same directory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}"
-    )
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _reference(args: argparse.Namespace, adata: ad.AnnData, signatures: list) -> tuple:
+def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     """Return (statistics, provenance dict); save built statistics next to the output."""
+    from rtpredict import tl as rtl
+    from rtpredict.io import read_h5ad, sha256_file
+
     saved = args.output.with_name(args.output.name.removesuffix(".h5ad") + ".reference.json")
     if args.reference is not None and args.reference.suffix.lower() == ".json":
         if not args.reference.is_file():
             raise FileNotFoundError(f"{args.reference}: no such file")
         stats = rtl.ReferenceStatistics.load(args.reference)
-        return stats, {"source": str(args.reference), "sha256": _sha256(args.reference)}
+        return stats, {"source": str(args.reference), "sha256": sha256_file(args.reference)}
     if args.reference is not None:
-        cohort = _read_h5ad(args.reference)
+        cohort = read_h5ad(args.reference)
         stats = rtl.reference_statistics(cohort, signatures, source=str(args.reference))
-        origin = {"source": str(args.reference), "sha256": _sha256(args.reference)}
+        origin = {"source": str(args.reference), "sha256": sha256_file(args.reference)}
     else:
         stats = rtl.reference_statistics(
             adata, signatures, source=f"{args.input} (the scored cohort itself)"
         )
-        origin = {"source": "input cohort (cohort-relative)", "sha256": _sha256(args.input)}
+        origin = {"source": "input cohort (cohort-relative)", "sha256": sha256_file(args.input)}
         logger.warning(
             "no --reference: Buffa and Toustrup scores use medians/means/SDs of this cohort, so "
             "they change if tumours are added or removed. Statistics saved to %s; pass it as "
             "--reference to freeze them for later runs.",
             saved,
         )
-    _atomic(saved, stats.save)
+    stats.save(saved)
     origin["saved_to"] = str(saved)
     return stats, origin
 
 
+def _dna_features(args: argparse.Namespace, adata) -> None:
+    """Add the DNA features (``dna_*``) and, from RNA pileups, hotspot read support."""
+    from rtpredict import tl as rtl
+    from rtpredict.genomics import read_variants
+
+    variants = sample_paths(args.variants)
+    unknown = sorted(set(variants) - set(adata.obs_names))
+    if unknown:
+        raise InputError(f"--variants names tumours not in {args.input}: {', '.join(unknown)}")
+    if args.callable_mb is None:
+        logger.warning(
+            "no --callable-mb: TMB is left missing (the assay's callable size is needed)"
+        )
+    rtl.dna_features(
+        adata,
+        {sample: read_variants(path) for sample, path in variants.items()},
+        panel=args.panel,
+        callable_mb=args.callable_mb if args.callable_mb is not None else float("nan"),
+    )
+    pileups = sample_paths(args.rna_pileup)
+    if pileups:
+        import pandas as pd
+
+        support = {
+            sample: int((pd.read_csv(path, sep="\t")["alt_count"] > 0).sum())
+            for sample, path in pileups.items()
+        }
+        adata.obs["rna_hotspot_alleles_with_alt_reads"] = adata.obs_names.map(support)
+
+
 def run(args: argparse.Namespace) -> int:
     """Score the cohort and write the features .h5ad and TSV; return the exit code."""
-    adata = _read_h5ad(args.input)
+    from rtpredict import tl as rtl
+    from rtpredict.io import atomic_path, read_h5ad, sha256_file, write_h5ad
+    from rtpredict.signatures import load_catalog, read_signature_file
+
+    adata = read_h5ad(args.input)
     signatures = [s for s in load_catalog().values() if s.rule.method != "rsi_rank"]
     for path in args.signatures:
         if not path.is_file():
@@ -150,15 +169,19 @@ def run(args: argparse.Namespace) -> int:
     columns += ["gard_fractions_to_target"] if args.target_gard is not None else []
     for s in signatures:
         columns += [s.name, f"{s.name}_coverage"]
+    before = set(adata.obs.columns)
+    _dna_features(args, adata)
+    columns += [c for c in adata.obs.columns if c not in before]
 
     provenance = dict(adata.uns.get("rtpredict", {}))
     params = {"method": args.method, "signature_files": [str(p) for p in args.signatures]}
     params |= {"target_gard": args.target_gard} if args.target_gard is not None else {}
     params |= {"min_coverage": args.min_coverage} if args.min_coverage is not None else {}
+    params |= {"dna_tumours": len(args.variants), "callable_mb": args.callable_mb}
     provenance["features"] = {
         "rtpredict_version": __version__,
         "input": str(args.input),
-        "input_sha256": _sha256(args.input),
+        "input_sha256": sha256_file(args.input),
         "params": params,
         "reference": origin,
         "columns": columns,
@@ -166,9 +189,10 @@ def run(args: argparse.Namespace) -> int:
     adata.uns["rtpredict"] = provenance
 
     tsv = args.tsv or args.output.with_name(args.output.name.removesuffix(".h5ad") + ".tsv")
-    table: pd.DataFrame = adata.obs[columns]
-    _atomic(args.output, adata.write_h5ad)
-    _atomic(tsv, lambda p: table.to_csv(p, sep="\t", index_label="sample", na_rep="NA"))
+    table = adata.obs[columns]
+    write_h5ad(adata, args.output)
+    with atomic_path(tsv) as tmp:
+        table.to_csv(tmp, sep="\t", index_label="sample_id", na_rep="NA")
     scored = {c: int(table[c].notna().sum()) for c in columns if not c.endswith("_coverage")}
     logger.info("scored %d tumours: %s", adata.n_obs, scored)
     logger.info("wrote %s and %s", args.output, tsv)

@@ -39,13 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the model, score the input and write the outputs."""
+    from rtpredict.io import write_h5ad
     from rtpredict.models import (
         annotate_predictions,
         load_default,
         load_model,
         prediction_table,
     )
-    from rtpredict.models._cohort_files import is_tsv, read_cohort, write_h5ad, write_table
+    from rtpredict.models._cohort_files import is_tsv, read_cohort, write_table
 
     if args.out is None and args.tsv is None:
         raise InputError("nothing to write: give --out (annotated .h5ad) and/or --tsv.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from rtpredict.errors import InputError
+from rtpredict.io._atomic import atomic_path
 
 #: column -> dtype of the table :func:`read_somatic_vcf` returns (strings are object, None = NA)
 COLUMNS: dict[str, str] = {
@@ -46,16 +46,8 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_tsv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a table as TSV atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="") as out:
-            frame.to_csv(out, sep="\t", index=False, na_rep="", lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, sep="\t", index=False, na_rep="", lineterminator="\n")
 
 
 def write_variants(variants: pd.DataFrame, path: str | os.PathLike[str]) -> None:

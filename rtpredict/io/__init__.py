@@ -1,7 +1,7 @@
 """Readers and writers: quantifier outputs, GTF, sample sheets, QC reports, the cohort AnnData."""
 
-from rtpredict.io._atomic import atomic_path, write_text_atomic
-from rtpredict.io._cohort import build_cohort, export_tsv, gene_table, write_h5ad
+from rtpredict.io._atomic import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
+from rtpredict.io._cohort import build_cohort, export_tsv, gene_table, read_h5ad, write_h5ad
 from rtpredict.io._gtf import match_transcripts, read_gene_intervals, read_tx2gene, strip_version
 from rtpredict.io._qc import STRANDEDNESS, read_fastp, read_salmon_qc, read_star_log
 from rtpredict.io._quant import GeneQuant, featurecounts_gene_quant, salmon_gene_quant
@@ -21,6 +21,7 @@ __all__ = [
     "read_fastp",
     "read_featurecounts",
     "read_gene_intervals",
+    "read_h5ad",
     "read_salmon",
     "read_salmon_qc",
     "read_sample_sheet",
@@ -28,7 +29,9 @@ __all__ = [
     "read_tx2gene",
     "salmon_gene_quant",
     "schema",
+    "sha256_file",
     "strip_version",
+    "write_bytes_atomic",
     "write_h5ad",
     "write_text_atomic",
 ]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from rtpredict import __version__
+from rtpredict.errors import InputError
 from rtpredict.io._atomic import atomic_path
 from rtpredict.io._gtf import strip_version
 from rtpredict.io._quant import GeneQuant
@@ -72,6 +73,17 @@ def build_cohort(
         **(provenance or {}),
     }
     return adata
+
+
+def read_h5ad(path: str | os.PathLike) -> ad.AnnData:
+    """Read a cohort ``.h5ad``; a missing or unreadable file is an :class:`InputError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        return ad.read_h5ad(path)
+    except (OSError, KeyError, ValueError) as err:
+        raise InputError(f"{path}: not a readable .h5ad file ({err})") from None
 
 
 def write_h5ad(adata: ad.AnnData, path: str | os.PathLike) -> None:

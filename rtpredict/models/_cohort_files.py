@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from rtpredict.errors import InputError
-from rtpredict.models._io import atomic_write
+from rtpredict.io._atomic import write_bytes_atomic
+from rtpredict.io._cohort import read_h5ad
 
 TSV_SUFFIXES = (".tsv", ".tsv.gz", ".txt")
 
@@ -26,9 +25,7 @@ def read_cohort(path: Path):
     if not path.exists():
         raise InputError(f"input {path} not found.")
     if str(path).endswith(".h5ad"):
-        import anndata
-
-        return anndata.read_h5ad(path)
+        return read_h5ad(path)
     if is_tsv(path):
         try:
             table = pd.read_csv(path, sep="\t", index_col=0)
@@ -45,18 +42,4 @@ def write_table(table: pd.DataFrame, path: Path, *, index_label: str = "sample_i
     """Write a DataFrame as TSV atomically."""
     buffer = io.StringIO()
     table.to_csv(buffer, sep="\t", index_label=index_label, float_format="%.10g")
-    atomic_write(path, buffer.getvalue().encode())
-
-
-def write_h5ad(adata, path: Path) -> None:
-    """Write an AnnData atomically (temporary file in the same folder + ``os.replace``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".h5ad")
-    os.close(fd)
-    try:
-        adata.write_h5ad(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, buffer.getvalue().encode())

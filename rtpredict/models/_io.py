@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import xgboost as xgb
 
 from rtpredict.errors import InputError
+from rtpredict.io._atomic import write_bytes_atomic
 from rtpredict.models._card import (
     CARD_FORMAT,
     CARD_VERSION,
@@ -97,9 +97,9 @@ def save_model(
     if validation is not None and hasattr(validation, "to_dict"):
         validation = validation.to_dict()
     card = build_card(model, files=files, info=info, validation=validation)
-    atomic_write(paths["model"], booster_bytes)
-    atomic_write(paths["bootstrap"], bootstrap_bytes)
-    atomic_write(paths["card"], _dump(card))
+    write_bytes_atomic(paths["model"], booster_bytes)
+    write_bytes_atomic(paths["bootstrap"], bootstrap_bytes)
+    write_bytes_atomic(paths["card"], _dump(card))
     return paths["card"]
 
 
@@ -137,30 +137,6 @@ def load_model(path: str | os.PathLike) -> RadiosensitivityModel:
 def sha256(data: bytes) -> str:
     """Return the hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder + ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    """Return the process umask (read by setting and restoring it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _dump(obj) -> bytes:

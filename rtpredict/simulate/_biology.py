@@ -21,13 +21,11 @@ The generative model (all of it is the simulation's *truth*, written to ``truth/
 
 from __future__ import annotations
 
-from importlib import resources
-
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.special import expit, ndtr
 
+from rtpredict.signatures import load_catalog
 from rtpredict.simulate._genome import GeneSpec
 
 BETA = 0.05  # Gy^-2, as in GARD (Scott et al. 2017)
@@ -66,14 +64,11 @@ FACTORS = ("resistance", "hypoxia", "ifn", "nrf2")
 
 
 def catalog_genes() -> dict[str, list[dict]]:
-    """Return the gene records of every signature in the shipped catalog, by signature name."""
-    catalog = resources.files("rtpredict.signatures") / "catalog"
-    out = {}
-    for entry in sorted(catalog.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".yaml"):
-            sig = yaml.safe_load(entry.read_text())
-            out[sig["name"]] = sig["genes"]
-    return out
+    """Return the genes of every catalog signature as records (symbol, ensembl, weight)."""
+    return {
+        name: [{"symbol": g.symbol, "ensembl": g.ensembl, "weight": g.weight} for g in sig.genes]
+        for name, sig in load_catalog().items()
+    }
 
 
 def gene_specs(n_background: int) -> list[GeneSpec]:

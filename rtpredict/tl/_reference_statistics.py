@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from anndata import AnnData
 
 from rtpredict.errors import InputError
+from rtpredict.io._atomic import write_text_atomic
 from rtpredict.signatures import Signature
 from rtpredict.tl import _scoring
 
@@ -91,15 +91,7 @@ class ReferenceStatistics:
 
     def save(self, path: str | Path) -> None:
         """Write the JSON file atomically."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.to_json() + "\n")
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomic(path, self.to_json() + "\n")
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], source: str = "reference") -> ReferenceStatistics:
