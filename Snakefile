@@ -13,6 +13,9 @@ include: "rules/reference.smk"
 include: "rules/qc.smk"
 include: "rules/quantify.smk"
 include: "rules/aggregate.smk"
+include: "rules/variants.smk"
+include: "rules/features.smk"
+include: "rules/predict.smk"
 
 
 rule all:

@@ -22,6 +22,7 @@ except InputError as err:
 
 SAMPLES = list(dict.fromkeys(SHEET["sample_id"]))
 REF = config["reference"]
+FEATURES = config["features"]
 QUANTIFIER = config["quantifier"]
 
 # The rtpredict command, importable from this checkout whatever environment runs the job.
@@ -153,11 +154,65 @@ def tumour_vcf(wildcards):
 
 
 def vaf_field_args():
-    return " ".join(f"--vaf-field {shlex.quote(f)}" for f in config["dna"]["vaf_fields"])
+    return " ".join(
+        f"--vaf-field {shlex.quote(f)}" for f in config["dna"]["vaf_fields"]
+    )
 
 
 DNA_SAMPLES = [s for s in SAMPLES if _lanes(s)["vcf"].iloc[0]]
 
 
+def features_inputs(wildcards):
+    """The cohort, the variants tables of tumours with DNA, optional reference and files."""
+    inputs = {
+        "cohort": "results/cohort.h5ad",
+        "variants": [f"results/variants/{s}.tsv" for s in DNA_SAMPLES],
+        "signatures": FEATURES["signatures"],
+    }
+    if FEATURES["reference"]:
+        inputs["reference"] = FEATURES["reference"]
+    if config["dna"]["panel"]:
+        inputs["panel"] = config["dna"]["panel"]
+    if QUANTIFIER == "star":
+        inputs["pileups"] = _per_sample("results/star/{sample}/hotspot_pileup.tsv")
+    return inputs
+
+
+def features_args():
+    """Options of `rtpredict features` from the config."""
+    args = [f"--method {FEATURES['method']}"]
+    if FEATURES["reference"]:
+        args.append(f"--reference {shlex.quote(FEATURES['reference'])}")
+    if FEATURES["target_gard"] is not None:
+        args.append(f"--target-gard {FEATURES['target_gard']}")
+    args += [f"--signatures {shlex.quote(p)}" for p in FEATURES["signatures"]]
+    if DNA_SAMPLES:
+        pairs = " ".join(f"{s}=results/variants/{s}.tsv" for s in DNA_SAMPLES)
+        args.append(f"--variants {pairs}")
+    if config["dna"]["callable_mb"] is not None:
+        args.append(f"--callable-mb {config['dna']['callable_mb']}")
+    if config["dna"]["panel"]:
+        args.append(f"--panel {shlex.quote(config['dna']['panel'])}")
+    if QUANTIFIER == "star":
+        args.append(
+            f"--rna-pileup {_pairs('results/star/{sample}/hotspot_pileup.tsv')}"
+        )
+    return " ".join(args)
+
+
+def predict_inputs(wildcards):
+    """The features and every model file that is not a shipped one."""
+    files = [m for m in config["predict"]["models"] if not m.startswith("default:")]
+    return {"features": "results/cohort.features.h5ad", "models": files}
+
+
+def predict_args():
+    """Options of `rtpredict predict` from the config."""
+    args = [f"--model {shlex.quote(m)}" for m in config["predict"]["models"]]
+    if config["predict"]["horizon"] is not None:
+        args.append(f"--horizon {config['predict']['horizon']}")
+    return " ".join(args)
+
+
 def final_outputs():
-    return ["results/cohort.h5ad"]
+    return ["results/cohort.predictions.h5ad"]

@@ -132,13 +132,13 @@ def test_predict_writes_annotated_h5ad_and_tsv(files, tmp_path):
     assert cli.main([*argv, "--features", "rsi", "gard", "site", *FAST]) == 0
     out, table = tmp_path / "scored.h5ad", tmp_path / "scored.tsv"
     argv = ["predict", str(h5ad), "--model", str(model_path), "-o", str(out), "--tsv", str(table)]
-    assert cli.main(argv) == 0
+    assert cli.main([*argv, "--key-added", "rtpredict"]) == 0
     scored = ad.read_h5ad(out)
     assert {"rtpredict_prediction", "rtpredict_event_probability"} <= set(scored.obs)
     assert list(scored.obsm["rtpredict_shap"].columns) == ["rsi", "gard", "site"]
     rows = pd.read_csv(table, sep="\t", index_col="sample_id")
     assert list(rows.index) == list(scored.obs_names)
-    assert np.allclose(rows.prediction, scored.obs.rtpredict_prediction)
+    assert np.allclose(rows.rtpredict_prediction, scored.obs.rtpredict_prediction)
     model = load_model(model_path)
     margin = model.predict_margin(scored)
     assert np.allclose(rows.filter(like="shap_").sum(axis=1), margin, atol=1e-4)
@@ -160,8 +160,8 @@ def test_predict_from_tsv_with_the_shipped_model(tmp_path):
     tumours.to_csv(tmp_path / "t.tsv", sep="\t")
     assert cli.main(["predict", str(tmp_path / "t.tsv"), "--tsv", str(tmp_path / "p.tsv")]) == 0
     rows = pd.read_csv(tmp_path / "p.tsv", sep="\t", index_col=0)
-    assert rows.event_probability.between(0, 1).all()
-    assert "shap_gard" in rows.columns
+    assert rows.recurrence_event_probability.between(0, 1).all()
+    assert "recurrence_shap_gard" in rows.columns
 
 
 def test_predict_refuses_mismatched_input_and_tampered_model(files, tmp_path, capsys):
@@ -180,3 +180,20 @@ def test_predict_refuses_mismatched_input_and_tampered_model(files, tmp_path, ca
     assert "checksum" in capsys.readouterr().err
     assert cli.main(["predict", str(tsv), "-o", str(tmp_path / "x.h5ad")]) == 2
     assert "needs a .h5ad input" in capsys.readouterr().err
+
+
+def test_predict_with_several_models_keys_each_by_name(files, tmp_path):
+    h5ad, tsv, _ = files
+    model_path = tmp_path / "local.json"
+    argv = ["train", str(tsv), "-o", str(model_path), "--target", "recurrence", "--name", "local"]
+    assert cli.main([*argv, "--features", "rsi", "gard", "site", *FAST]) == 0
+    other_path = tmp_path / "other.json"
+    argv = ["train", str(tsv), "-o", str(other_path), "--target", "recurrence", "--name", "other"]
+    assert cli.main([*argv, "--features", "rsi", *FAST]) == 0
+    out = tmp_path / "scored.h5ad"
+    argv = ["predict", str(h5ad), "--model", str(model_path), "--model", str(other_path)]
+    assert cli.main([*argv, "-o", str(out)]) == 0
+    scored = ad.read_h5ad(out)
+    assert {"local_prediction", "other_prediction"} <= set(scored.obs)
+    assert {"local_shap", "other_shap"} <= set(scored.obsm)
+    assert cli.main([*argv, "-o", str(out), "--key-added", "x"]) == 2

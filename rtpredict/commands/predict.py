@@ -26,19 +26,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", type=Path, help="cohort .h5ad or features .tsv")
     parser.add_argument(
         "--model",
-        default="default:recurrence",
-        help="model file (.json or .card.json), or default:<name> for a shipped model "
-        "(default: default:recurrence)",
+        action="append",
+        dest="models",
+        help="model file (.json or .card.json), or default:<name> for a shipped model; "
+        "repeatable, each model's keys prefixed by its name (default: default:recurrence)",
     )
     parser.add_argument("-o", "--out", type=Path, help="annotated copy of the input .h5ad")
     parser.add_argument("--tsv", type=Path, help="TSV of predictions and SHAP values")
     parser.add_argument("--horizon", type=float, help="years for event probabilities")
     parser.add_argument("--level", type=float, default=0.95, help="interval level (0.95)")
-    parser.add_argument("--key-added", default="rtpredict", help="prefix of the written keys")
+    parser.add_argument(
+        "--key-added", help="prefix of the written keys, with one model (default: its name)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the model, score the input and write the outputs."""
+    import pandas as pd
+
     from rtpredict.io import write_h5ad
     from rtpredict.models import (
         annotate_predictions,
@@ -54,20 +59,30 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--out writes an annotated .h5ad and needs a .h5ad input; use --tsv.")
     if not 0 < args.level < 1:
         raise InputError(f"--level must lie between 0 and 1, got {args.level}.")
-    model = (
-        load_default(args.model.removeprefix(DEFAULT_PREFIX))
-        if args.model.startswith(DEFAULT_PREFIX)
-        else load_model(args.model)
-    )
-    data = read_cohort(args.input)
-    if args.tsv is not None:
-        table = prediction_table(model, data, horizon=args.horizon, level=args.level)
-        write_table(table, args.tsv)
-        log.info("wrote %d predictions to %s", len(table), args.tsv)
-    if args.out is not None:
-        annotate_predictions(
-            data, model, key_added=args.key_added, horizon=args.horizon, level=args.level
+    references = args.models or [f"{DEFAULT_PREFIX}recurrence"]
+    if args.key_added and len(references) > 1:
+        raise InputError(
+            "--key-added names the keys of one model; with several, each uses its name."
         )
+    data = read_cohort(args.input)
+    tables = []
+    for reference in references:
+        model = (
+            load_default(reference.removeprefix(DEFAULT_PREFIX))
+            if reference.startswith(DEFAULT_PREFIX)
+            else load_model(reference)
+        )
+        key = args.key_added or model.card_.get("name") or Path(reference).stem
+        if args.tsv is not None:
+            table = prediction_table(model, data, horizon=args.horizon, level=args.level)
+            tables.append(table.add_prefix(f"{key}_"))
+        if args.out is not None:
+            annotate_predictions(data, model, key_added=key, horizon=args.horizon, level=args.level)
+        log.info("scored %d tumours with %s (keys %s_*)", len(data), reference, key)
+    if args.tsv is not None:
+        write_table(pd.concat(tables, axis=1), args.tsv)
+        log.info("wrote %s", args.tsv)
+    if args.out is not None:
         write_h5ad(data, args.out)
         log.info("wrote %s", args.out)
     return 0

@@ -226,7 +226,7 @@ def _require_columns(table: pd.DataFrame, names: Sequence[str], what: str) -> No
     if missing:
         raise InputError(
             f"{what} column(s) {_preview(missing)} missing from the input; the model needs "
-            f"{_preview(names)}. Compute them first (e.g. `rtpredict score`) or retrain."
+            f"{_preview(names)}. Compute them first (e.g. `rtpredict features`) or retrain."
         )
 
 

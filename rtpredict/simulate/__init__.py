@@ -51,7 +51,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 MANIFEST = "simulation.json"
 #: bump whenever the same parameters would give different files
-SIMULATOR_VERSION = 1
+SIMULATOR_VERSION = 2
 #: length of the random "contaminant" sequence that is in no reference (unmappable reads)
 CONTAMINANT_LENGTH = 50_000
 

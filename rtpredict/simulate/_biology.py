@@ -9,7 +9,8 @@ The generative model (all of it is the simulation's *truth*, written to ``truth/
 - Intrinsic radioresistance ``resistance = z + 1.0·nrf2 + 0.5·stk11 − 1.2·repair_defect``,
   z ~ N(0, 1); true SF2 = 0.2 + 0.6·Φ(0.8·resistance); α from SF2 with β = 0.05 Gy⁻² as in GARD.
 - Expression (natural log, TPM scale): gene baseline + site programme + loadings × latent
-  factors + noise (SD 0.3). RSI genes move with ``resistance`` in the direction of their
+  factors + noise (SD 0.3). RSI genes sit in an order giving RSI ≈ 0.45 (the pooled GARD
+  cohort's mean) and move with ``resistance`` in the direction of their
   published coefficient (STAT1 and IRF1 also with ``ifn``); hypoxia-signature genes with
   ``hypoxia``; IFN-γ and cytolytic genes with ``ifn``; NRF2 targets (NQO1, TXNRD1, GCLM, AKR1C1)
   with NRF2 activation. Kim 2012 genes and background genes carry no planted biology.
@@ -61,6 +62,12 @@ HYPOXIA_SIGNATURES = ("buffa_hypoxia", "eustace_hypoxia", "toustrup_hypoxia")
 RAGNUM_HYPOXIA_GENES = {"ADM", "DDIT4", "HILPDA", "P4HA1", "PGAM4", "PKM", "SPAG4", "SCD"}
 IFN_SIGNATURES = ("ifng_18", "ifng_6", "cytolytic_activity")
 FACTORS = ("resistance", "hypoxia", "ifn", "nrf2")
+#: baseline within-sample rank of each RSI gene: RSI = 0.45 at the cohort's centre
+RSI_BASELINE_RANK = {"AR": 9, "JUN": 8, "STAT1": 7, "PRKCB": 6, "RELA": 1, "ABL1": 5, "SUMO1": 3,
+                     "PAK2": 10, "HDAC1": 4, "IRF1": 2}  # fmt: skip
+#: log-expression step between neighbouring RSI genes, and their loading on resistance
+RSI_SPACING = 0.35
+RSI_LOADING = 0.3
 
 
 def catalog_genes() -> dict[str, list[dict]]:
@@ -92,7 +99,7 @@ def gene_loadings(gene_ids: pd.Index) -> pd.DataFrame:
     rsi_weights = {g["ensembl"]: g["weight"] for g in sigs["rsi"]}
     wmax = max(abs(w) for w in rsi_weights.values())
     for gid, w in rsi_weights.items():
-        load.loc[gid, "resistance"] = 0.8 * np.sign(w) * np.sqrt(abs(w) / wmax)
+        load.loc[gid, "resistance"] = RSI_LOADING * np.sign(w) * np.sqrt(abs(w) / wmax)
     for name in HYPOXIA_SIGNATURES:
         load.loc[[g["ensembl"] for g in sigs[name]], "hypoxia"] = 0.7
     for g in sigs["ragnum_hypoxia"]:
@@ -150,9 +157,11 @@ def simulate_log_expression(
     baseline = rng.normal(np.log(20), 1.3, n_genes)
     real = ~gene_ids.str.startswith("RTPSIMG")
     baseline[real] = rng.normal(np.log(30), 0.8, int(real.sum()))
-    # RSI genes sit close together so that their within-sample ranks can change
-    rsi = loadings["resistance"].to_numpy() != 0
-    baseline[rsi] = rng.normal(np.log(40), 0.25, int(rsi.sum()))
+    # RSI genes sit close together, in an order giving RSI ≈ 0.45 (the pooled GARD cohort's
+    # mean), so that the latent biology and noise reorder their within-sample ranks
+    for gene in catalog_genes()["rsi"]:
+        rank = RSI_BASELINE_RANK[gene["symbol"]]
+        baseline[gene_ids.get_loc(gene["ensembl"])] = np.log(40) + RSI_SPACING * (rank - 5.5)
     sites = list(SITES)
     programme = rng.normal(0, 0.5, (len(sites), n_genes)) * (rng.random((1, n_genes)) < 0.2)
     site_idx = tumours["site"].map({s: i for i, s in enumerate(sites)}).to_numpy()

@@ -1,0 +1,26 @@
+# Features: RSI, GARD at each tumour's planned schedule, published signatures (Numba kernels)
+# and DNA features from the somatic variants, added to the cohort AnnData.
+
+
+rule features:
+    input:
+        unpack(features_inputs),
+    output:
+        h5ad="results/cohort.features.h5ad",
+        tsv="results/tables/features.tsv",
+    log:
+        "results/logs/features.log",
+    benchmark:
+        "results/benchmarks/features.tsv"
+    conda:
+        "../envs/rtpredict.yaml"
+    threads: 2
+    resources:
+        mem_mb=mem_mb(2000, per_gb=4000),
+        runtime=runtime(15, per_gb=10),
+    params:
+        rtpredict=RTPREDICT,
+        args=features_args(),
+    shell:
+        "NUMBA_NUM_THREADS={threads} {params.rtpredict} features {input.cohort} "
+        "--output {output.h5ad} --tsv {output.tsv} {params.args} > {log} 2>&1"
