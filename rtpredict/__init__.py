@@ -13,7 +13,17 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
-_SUBMODULES = ("io", "tl", "radiobiology", "signatures", "kernels", "genomics", "models", "report")
+_SUBMODULES = (
+    "io",
+    "tl",
+    "radiobiology",
+    "signatures",
+    "kernels",
+    "genomics",
+    "models",
+    "qc",
+    "simulate",
+)
 
 
 def __getattr__(name: str):

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rtpredict.models import RadiosensitivityModel, save_model  # noqa: E402
+from rtpredict.radiobiology import gard  # noqa: E402
 from rtpredict.models.validation import (  # noqa: E402
     GLMBaseline,
     ScoreBaseline,
@@ -67,12 +68,6 @@ SITES = {
 }
 FEATURES = ["rsi", "gard", "dose_per_fraction", "fractions", "site", "received_rt"]
 SEED = 20210101
-
-
-def gard(rsi, dose_per_fraction, fractions, beta: float = 0.05):
-    """Return GARD = n d (alpha + beta d), alpha = ln(RSI)/(-2) - 2 beta (Scott 2017, 2021)."""
-    alpha = np.log(rsi) / -2 - 2 * beta
-    return fractions * dose_per_fraction * (alpha + beta * dose_per_fraction)
 
 
 def shared_data_dir() -> Path:

@@ -136,7 +136,7 @@ def cross_validate(
     baselines: str | Mapping | None = "default",
     n_random_sets: int = 100,
     signature_genes: Mapping[str, Sequence[str]] | None = None,
-    score_fn: ScoreFn = mean_log_expression,
+    score_fn: ScoreFn | None = None,
     times: Sequence[float] | None = None,
     n_ci_bootstrap: int = 1000,
     level: float = 0.95,
@@ -160,12 +160,15 @@ def cross_validate(
         a mapping name -> `ScoreBaseline` / `GLMBaseline`, or None.
     n_random_sets
         Random gene-set controls (RadSigBench used 500); 0 skips them. They apply to models
-        with gene features or with signature-score features listed in ``signature_genes``.
+        with gene features or with signature-score features (``signature_genes``).
     signature_genes
-        Feature name -> gene IDs of the signature it scores (e.g. ``{"rsi": [...]}``).
+        Feature name -> gene IDs of the signature it scores (e.g. ``{"rsi": [...]}``); default:
+        the genes of every feature named after a catalog signature
+        (:func:`rtpredict.tl.catalog_feature_genes`).
     score_fn
-        ``score_fn(adata, {feature: genes}) -> DataFrame`` scoring random sets; the default is
-        `mean_log_expression`.
+        ``score_fn(adata, {feature: genes}) -> DataFrame`` scoring random sets; default:
+        :func:`rtpredict.tl.score_as_signatures`, each set by the rule of the signature it
+        stands in for (like for like).
     times
         Survival: times (years) of the time-dependent AUC; default the model's horizon, else the
         quartiles of event times. The integrated Brier score spans the 10th–90th percentiles of
@@ -473,9 +476,15 @@ def _random_sets(
     if n_sets <= 0:
         return {"status": "skipped", "reason": "n_random_sets=0"}
     features = [f.name for f in _schema_features(estimator, data)]
+    if signature_genes is None and hasattr(data, "var_names"):
+        from rtpredict.tl import catalog_feature_genes
+
+        signature_genes = catalog_feature_genes(data, features)
     plan = plan_random_sets(data, list(estimator.genes or []), features, signature_genes)
     if isinstance(plan, str):
         return {"status": "not applicable", "reason": plan}
+    if score_fn is None:
+        from rtpredict.tl import score_as_signatures as score_fn
     scores = []
     for _ in range(n_sets):
         genes, sets = plan.draw(rng)

@@ -99,6 +99,48 @@ class SimulatedCohort:
     mutations: pd.DataFrame
     has_dna: pd.Series  # bool per tumour
 
+    def to_anndata(self, *, library_size: int = 2_000_000) -> ad.AnnData:
+        """Return the cohort as an AnnData shaped like the workflow's ``cohort.h5ad``.
+
+        ``layers["tpm"]`` holds the true gene TPM; ``layers["counts"]`` Poisson counts for
+        ``library_size`` fragments; ``X`` is log1p(TPM). ``obs`` carries the clinical table, and
+        ``obsm["truth"]`` the latent biology (for tests; a real cohort has no such thing).
+        """
+        import anndata as ad
+
+        tpm = self.gene_tpm
+        genes = self.genome.genes.set_index("gene_id").loc[tpm.columns]
+        tx = self.genome.transcripts
+        length = tx.groupby("gene_id")["length"].mean().reindex(tpm.columns).to_numpy()
+        expected = tpm.to_numpy() * length
+        expected = expected / expected.sum(axis=1, keepdims=True) * library_size
+        rng = np.random.default_rng([self.params.seed, 17])
+        adata = ad.AnnData(
+            X=np.log1p(tpm.to_numpy()).astype(np.float32),
+            obs=self.clinical.copy(),
+            var=pd.DataFrame({"symbol": genes["symbol"].to_numpy()}, index=tpm.columns),
+            layers={
+                "counts": rng.poisson(expected).astype(np.float32),
+                "tpm": tpm.to_numpy().astype(np.float32),
+            },
+        )
+        adata.obs["site"] = adata.obs["site"].astype("category")
+        adata.obs["cohort"] = adata.obs["cohort"].astype("category")
+        adata.obsm["truth"] = self.tumours.drop(columns=["site", "cohort"]).astype(float)
+        adata.uns["rtpredict"] = {"simulated": True, "simulation": self.params.to_dict()}
+        return adata
+
+    def write_vcfs(self, directory: str | os.PathLike) -> dict[str, Path]:
+        """Write the VCF of every tumour with DNA into ``directory``; return sample → path."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng([self.params.seed, 13])
+        paths = {}
+        for sample in self.tumours.index[self.has_dna.to_numpy()]:
+            muts = self.mutations[self.mutations["sample_id"] == sample]
+            paths[sample] = write_vcf(muts, sample, directory / f"{sample}.vcf", rng)
+        return paths
+
     @property
     def gene_tpm(self) -> pd.DataFrame:
         """True gene TPM (sum over each gene's transcripts), tumours × genes."""
@@ -244,12 +286,10 @@ def _write_files(cohort: SimulatedCohort, partial: Path, threads: int) -> None:
     with ProcessPoolExecutor(max_workers=max(1, threads)) as executor:
         fragments = dict(executor.map(_reads_job, jobs))
 
-    dna_rng = np.random.default_rng([params.seed, 13])
-    vcf_of = {}
-    for sample in cohort.tumours.index[cohort.has_dna.to_numpy()]:
-        muts = cohort.mutations[cohort.mutations["sample_id"] == sample]
-        path = write_vcf(muts, sample, partial / "vcf" / f"{sample}.vcf", dna_rng)
-        vcf_of[sample] = str(path.relative_to(partial))
+    vcf_of = {
+        sample: str(path.relative_to(partial))
+        for sample, path in cohort.write_vcfs(partial / "vcf").items()
+    }
     samples = pd.DataFrame(sheet)
     samples["vcf"] = samples["sample_id"].map(vcf_of).fillna("")
     _write_tsv(samples, partial / "samples.tsv", index=False)
@@ -335,37 +375,12 @@ def simulate_anndata(
 ) -> ad.AnnData:
     """Simulate a cohort AnnData without reads, shaped like the workflow's ``cohort.h5ad``.
 
-    ``layers["tpm"]`` holds the true gene TPM; ``layers["counts"]`` Poisson counts for
-    ``library_size`` fragments; ``X`` is log1p(TPM). ``obs`` carries the clinical table, and
-    ``obsm["truth"]`` the latent biology (for tests; a real cohort has no such thing).
+    See :meth:`SimulatedCohort.to_anndata`.
     """
-    import anndata as ad
-
     params = SimulationParams(
         n_tumours=n_tumours, n_background_genes=n_background_genes, seed=seed, read_pairs=1
     )
-    cohort = simulate_cohort(params)
-    tpm = cohort.gene_tpm
-    genes = cohort.genome.genes.set_index("gene_id").loc[tpm.columns]
-    tx = cohort.genome.transcripts
-    length = tx.groupby("gene_id")["length"].mean().reindex(tpm.columns).to_numpy()
-    expected = tpm.to_numpy() * length
-    expected = expected / expected.sum(axis=1, keepdims=True) * library_size
-    rng = np.random.default_rng([seed, 17])
-    adata = ad.AnnData(
-        X=np.log1p(tpm.to_numpy()).astype(np.float32),
-        obs=cohort.clinical.copy(),
-        var=pd.DataFrame({"symbol": genes["symbol"].to_numpy()}, index=tpm.columns),
-        layers={
-            "counts": rng.poisson(expected).astype(np.float32),
-            "tpm": tpm.to_numpy().astype(np.float32),
-        },
-    )
-    adata.obs["site"] = adata.obs["site"].astype("category")
-    adata.obs["cohort"] = adata.obs["cohort"].astype("category")
-    adata.obsm["truth"] = cohort.tumours.drop(columns=["site", "cohort"]).astype(float)
-    adata.uns["rtpredict"] = {"simulated": True, "simulation": params.to_dict()}
-    return adata
+    return simulate_cohort(params).to_anndata(library_size=library_size)
 
 
 _README = """\

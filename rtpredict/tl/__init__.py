@@ -5,15 +5,18 @@ from __future__ import annotations
 from rtpredict.tl._dna_features import dna_features
 from rtpredict.tl._gard import gard
 from rtpredict.tl._reference_statistics import ReferenceStatistics, reference_statistics
+from rtpredict.tl._score_as_signatures import catalog_feature_genes, score_as_signatures
 from rtpredict.tl._score_rsi import score_rsi
 from rtpredict.tl._score_signatures import CohortRelativeWarning, score_signatures
 
 __all__ = [
     "CohortRelativeWarning",
     "ReferenceStatistics",
+    "catalog_feature_genes",
     "dna_features",
     "gard",
     "reference_statistics",
+    "score_as_signatures",
     "score_rsi",
     "score_signatures",
 ]
