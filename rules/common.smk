@@ -169,7 +169,7 @@ def features_inputs(wildcards):
         "variants": [f"results/variants/{s}.tsv" for s in DNA_SAMPLES],
         "signatures": FEATURES["signatures"],
     }
-    if FEATURES["reference"]:
+    if FEATURES["reference"] and not FEATURES["reference"].startswith("default:"):
         inputs["reference"] = FEATURES["reference"]
     if config["dna"]["panel"]:
         inputs["panel"] = config["dna"]["panel"]

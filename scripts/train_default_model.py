@@ -42,12 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rtpredict.models import RadiosensitivityModel, save_model  # noqa: E402
-from rtpredict.radiobiology import gard  # noqa: E402
 from rtpredict.models.validation import (  # noqa: E402
     GLMBaseline,
     ScoreBaseline,
     cross_validate,
 )
+from rtpredict.radiobiology import gard  # noqa: E402
 
 DATA_NAME = "gard_pooled_cohort/gard_pooled_dev.csv"
 SOURCE = (

@@ -48,7 +48,7 @@ def _tumours():
 
 
 def test_default_model_is_listed_and_labelled(model):
-    assert available_defaults() == ["recurrence"]
+    assert available_defaults() == ["demo_recurrence", "recurrence"]
     card = model.card_
     assert "Research use only" in card["intended_use"]
     assert card["trained_on"].startswith("real patients: 1015")
@@ -124,3 +124,16 @@ def test_shipped_model_is_reproducible_from_the_shared_data(model):
     refit = script.model().set_params(n_bootstrap=0).fit(data)
     booster = bytes(refit.booster_.save_raw("json"))
     assert hashlib.sha256(booster).hexdigest() == card["files"]["model"]["sha256"]
+
+
+def test_demo_model_is_labelled_simulated_and_ships_its_reference():
+    from rtpredict.models import default_reference
+    from rtpredict.tl import ReferenceStatistics
+
+    model = load_default("demo_recurrence")
+    assert "SIMULATED" in model.card_["trained_on"]
+    assert "simulated data only" in model.card_["intended_use"]
+    random_sets = model.card_["validation"]["random_sets"]
+    assert random_sets["model_percentile"] >= 95
+    stats = ReferenceStatistics.load(default_reference("demo_recurrence"))
+    assert stats.n_tumours == 600

@@ -31,8 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reference",
         type=Path,
-        help="frozen reference statistics (.json) or a reference cohort (.h5ad) to build them "
-        "from; default: build from the input cohort (cohort-relative, with a warning)",
+        help="frozen reference statistics (.json), default:<model> for those shipped with a "
+        "model, or a reference cohort (.h5ad) to build them from; default: build from the "
+        "input cohort (cohort-relative, with a warning)",
     )
     parser.add_argument(
         "--target-gard",
@@ -87,6 +88,10 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     from rtpredict.io import read_h5ad, sha256_file
 
     saved = args.output.with_name(args.output.name.removesuffix(".h5ad") + ".reference.json")
+    if args.reference is not None and str(args.reference).startswith("default:"):
+        from rtpredict.models import default_reference
+
+        args.reference = default_reference(str(args.reference).removeprefix("default:"))
     if args.reference is not None and args.reference.suffix.lower() == ".json":
         if not args.reference.is_file():
             raise FileNotFoundError(f"{args.reference}: no such file")

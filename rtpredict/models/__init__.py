@@ -5,7 +5,7 @@ Research use only: no model here is clinically validated.
 
 from __future__ import annotations
 
-from rtpredict.models._default import available_defaults, load_default
+from rtpredict.models._default import available_defaults, default_reference, load_default
 from rtpredict.models._io import load_model, save_model
 from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models._predictions import annotate_predictions, prediction_table
@@ -16,6 +16,7 @@ __all__ = [
     "UnseenCategoryWarning",
     "annotate_predictions",
     "available_defaults",
+    "default_reference",
     "load_default",
     "load_model",
     "prediction_table",

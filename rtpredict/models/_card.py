@@ -33,6 +33,7 @@ INFO_FIELDS = (
     "data_source",
     "data_handling",
     "licence",
+    "intended_use",
     "created",
 )
 
@@ -56,8 +57,8 @@ def build_card(
     card = {
         "format": CARD_FORMAT,
         "format_version": CARD_VERSION,
-        **{field: info.get(field) for field in INFO_FIELDS[:-1]},
-        "intended_use": RESEARCH_USE,
+        **{field: info.get(field) for field in INFO_FIELDS[:-2]},
+        "intended_use": info.get("intended_use") or RESEARCH_USE,
         "created": info.get("created") or _now(),
         "target": {**model.target_.to_dict(), "horizon_years": model.horizon},
         "feature_schema": model.feature_schema_.to_dict(),
