@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-ruff check rtpredict tests benchmarks
-ruff format --check rtpredict tests benchmarks
+ruff check rtpredict tests benchmarks scripts
+ruff format --check rtpredict tests benchmarks scripts
 snakefmt --check Snakefile rules
 rtpredict simulate --outdir .test/data --tumours 2 --read-pairs 2000 --background-genes 20
 snakemake --lint --configfile .test/config.yaml
