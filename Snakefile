@@ -16,6 +16,7 @@ include: "rules/aggregate.smk"
 include: "rules/variants.smk"
 include: "rules/features.smk"
 include: "rules/predict.smk"
+include: "rules/train.smk"
 
 
 rule all:

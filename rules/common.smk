@@ -214,5 +214,22 @@ def predict_args():
     return " ".join(args)
 
 
+def train_args():
+    """Options of `rtpredict train` from the config's train section."""
+    train = config["train"]
+    args = [
+        f"--target {shlex.quote(train['target'])}",
+        "--features " + " ".join(shlex.quote(f) for f in train["features"]),
+        f"--validate {train['validate']}",
+        f"--n-random-sets {train['n_random_sets']}",
+        f"--seed {train['seed']}",
+        f"--name {shlex.quote(train['name'])}",
+        f"--trained-on {shlex.quote(train['trained_on'])}",
+    ]
+    if train["horizon"] is not None:
+        args.append(f"--horizon {train['horizon']}")
+    return " ".join(a for a in args if a)
+
+
 def final_outputs():
     return ["results/cohort.predictions.h5ad"]

@@ -1,0 +1,30 @@
+# Training (not in the default run; `snakemake train`): an XGBoost model on this cohort's
+# features, cross-validated against RSI, GARD, clinical covariates and random gene sets, saved
+# as XGBoost JSON + model card. Use it with predict: models: ["results/model/<name>.json"].
+
+
+rule train:
+    input:
+        "results/cohort.features.h5ad",
+    output:
+        multiext(
+            f"results/model/{config['train']['name']}",
+            ".json",
+            ".bootstrap.json",
+            ".card.json",
+        ),
+    log:
+        "results/logs/train.log",
+    benchmark:
+        "results/benchmarks/train.tsv"
+    conda:
+        "../envs/rtpredict.yaml"
+    threads: 2
+    resources:
+        mem_mb=mem_mb(4000, per_gb=4000),
+        runtime=runtime(60, per_gb=60),
+    params:
+        rtpredict=RTPREDICT,
+        args=train_args(),
+    shell:
+        "{params.rtpredict} train {input} --out {output[0]} {params.args} > {log} 2>&1"
