@@ -9,6 +9,7 @@ configfile: "config.yaml"
 
 
 include: "rules/common.smk"
+include: "rules/provenance.smk"
 include: "rules/reference.smk"
 include: "rules/qc.smk"
 include: "rules/quantify.smk"

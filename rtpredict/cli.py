@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "variants": "variants",
     "hotspot-pileup": "hotspot_pileup",
     "features": "features",
+    "check-fastq": "check_fastq",
+    "provenance": "provenance",
     "train": "train",
     "predict": "predict",
 }

@@ -1,5 +1,6 @@
 # Helpers shared by the rules: configuration and sample-sheet validation, input functions,
 # resource functions. Everything here runs when the workflow is parsed, before any job.
+import json
 import math
 import re
 import shlex
@@ -61,18 +62,46 @@ def _lanes(sample):
 
 
 def lane_fastqs(wildcards):
-    """All lanes of a tumour (for merging)."""
+    """All lanes of a tumour, once checked (for merging)."""
+    lanes = _lanes(wildcards.sample)
+    return {
+        "r1": list(lanes["fastq_1"]),
+        "r2": list(lanes["fastq_2"]),
+        "checked": f"results/qc/fastq_check/{wildcards.sample}.json",
+    }
+
+
+def lane_fastqs_unchecked(wildcards):
+    """All FASTQ files of a tumour, as given."""
     lanes = _lanes(wildcards.sample)
     return {"r1": list(lanes["fastq_1"]), "r2": list(lanes["fastq_2"])}
 
 
-def raw_fastqs(wildcards):
-    """A tumour's reads: its only FASTQ pair, or its lanes merged."""
+def fastq_pairs(wildcards):
+    """`--pair R1 R2` arguments of `rtpredict check-fastq` for every lane of a tumour."""
     lanes = _lanes(wildcards.sample)
+    return " ".join(
+        f"--pair {shlex.quote(r1)} {shlex.quote(r2)}"
+        for r1, r2 in zip(lanes["fastq_1"], lanes["fastq_2"])
+    )
+
+
+def raw_fastqs(wildcards):
+    """A tumour's reads, once checked: its only FASTQ pair, or its lanes merged."""
+    lanes = _lanes(wildcards.sample)
+    checked = f"results/qc/fastq_check/{wildcards.sample}.json"
     if len(lanes) == 1:
-        return {"r1": lanes["fastq_1"].iloc[0], "r2": lanes["fastq_2"].iloc[0]}
+        return {
+            "r1": lanes["fastq_1"].iloc[0],
+            "r2": lanes["fastq_2"].iloc[0],
+            "checked": checked,
+        }
     merged = f"results/merged/{wildcards.sample}"
-    return {"r1": f"{merged}_R1.fastq.gz", "r2": f"{merged}_R2.fastq.gz"}
+    return {
+        "r1": f"{merged}_R1.fastq.gz",
+        "r2": f"{merged}_R2.fastq.gz",
+        "checked": checked,
+    }
 
 
 def trimmed_fastqs(wildcards):
@@ -122,6 +151,7 @@ QUANT_PATTERN = {
 def aggregate_inputs(wildcards):
     """Per-tumour outputs the cohort AnnData is built from."""
     inputs = {
+        "provenance": "results/provenance.json",
         "fastp": _per_sample("results/qc/fastp/{sample}.fastp.json"),
         "gtf": REF["gtf"],
         "samples": config["samples"],
@@ -229,6 +259,47 @@ def train_args():
     if train["horizon"] is not None:
         args.append(f"--horizon {train['horizon']}")
     return " ".join(a for a in args if a)
+
+
+def _input_files():
+    """Every input file of the run, by role."""
+    files = {
+        "sample_sheet": [config["samples"]],
+        "fastq": list(SHEET["fastq_1"]) + list(SHEET["fastq_2"]),
+        "vcf": [v for v in dict.fromkeys(SHEET["vcf"]) if v],
+        "gtf": [REF["gtf"]],
+    }
+    for role in ("clinical",):
+        if config.get(role):
+            files[role] = [config[role]]
+    for key in ("genome_fasta", "transcriptome_fasta"):
+        if REF.get(key):
+            files[key] = [REF[key]]
+    for key, path in (
+        ("panel", config["dna"]["panel"]),
+        ("reference", FEATURES["reference"]),
+    ):
+        if path and not path.startswith("default:"):
+            files[key] = [path]
+    files["signatures"] = list(FEATURES["signatures"])
+    files["models"] = [
+        m for m in config["predict"]["models"] if not m.startswith("default:")
+    ]
+    return {role: paths for role, paths in files.items() if paths}
+
+
+def provenance_inputs(wildcards):
+    return _input_files()
+
+
+def provenance_args():
+    """`--input ROLE=PATH ...` of `rtpredict provenance`."""
+    pairs = [
+        f"{role}={shlex.quote(p)}"
+        for role, paths in _input_files().items()
+        for p in paths
+    ]
+    return "--input " + " ".join(pairs)
 
 
 def final_outputs():

@@ -1,4 +1,27 @@
-# Read QC: lanes of one tumour merged, then fastp trimming (adapters, quality) with reports.
+# Read QC: FASTQ pairs checked before any tool reads them (gzip integrity, records, mates),
+# lanes of one tumour merged, then fastp trimming (adapters, quality) with reports.
+
+
+rule check_fastq:
+    input:
+        unpack(lane_fastqs_unchecked),
+    output:
+        "results/qc/fastq_check/{sample}.json",
+    log:
+        "results/logs/check_fastq/{sample}.log",
+    benchmark:
+        "results/benchmarks/check_fastq/{sample}.tsv"
+    conda:
+        "../envs/rtpredict.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(500),
+        runtime=runtime(10, per_gb=10),
+    params:
+        rtpredict=RTPREDICT,
+        pairs=fastq_pairs,
+    shell:
+        "{params.rtpredict} check-fastq {params.pairs} --output {output} > {log} 2>&1"
 
 
 rule merge_lanes:

@@ -1,0 +1,34 @@
+"""Write the run's provenance manifest: sha256 of every input, the config, software versions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rtpredict.commands._args import sample_paths
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``rtpredict provenance``."""
+    parser.add_argument(
+        "--input", nargs="+", default=[], metavar="ROLE=PATH",
+        help="input files by role (a role may repeat: fastq=a.gz fastq=b.gz)",
+    )  # fmt: skip
+    parser.add_argument("--config-json", default="{}", help="the run's configuration as JSON")
+    parser.add_argument("--output", required=True, help="manifest JSON to write")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Checksum the inputs and write the manifest atomically."""
+    from rtpredict.io import write_text_atomic
+    from rtpredict.provenance import input_manifest
+
+    inputs: dict[str, list[str]] = {}
+    for item in args.input:
+        role, path = next(iter(sample_paths([item]).items()))
+        inputs.setdefault(role, []).append(path)
+    config = json.loads(args.config_json)
+    allowed = config.get("privacy", {}).get("allow_columns", {})
+    manifest = input_manifest(inputs, config=config, allowed_columns=allowed)
+    write_text_atomic(args.output, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return 0

@@ -1,0 +1,60 @@
+"""Provenance of a run: checksums of every input, the configuration, software versions.
+
+The manifest is written once per run (``results/provenance.json``), stored in the cohort
+AnnData (``uns["rtpredict"]["provenance"]``) and shown in the reports, so any result can be
+traced to exactly the files, settings and software that produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from collections.abc import Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+from rtpredict import __version__
+from rtpredict.io import sha256_file
+
+#: Python packages whose versions are recorded
+PACKAGES = (
+    "numpy", "pandas", "scipy", "anndata", "scanpy", "numba", "xgboost", "scikit-learn",
+    "lifelines", "pysam", "snakemake", "jinja2", "matplotlib",
+)  # fmt: skip
+
+
+def package_versions() -> dict[str, str]:
+    """Return the installed versions of Python, rtpredict and its main dependencies."""
+    out = {"python": platform.python_version(), "rtpredict": __version__}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def input_manifest(
+    inputs: Mapping[str, Sequence[str | os.PathLike]],
+    *,
+    config: Mapping | None = None,
+    allowed_columns: Mapping[str, str] | None = None,
+) -> dict:
+    """Describe a run's inputs: role → files with size and sha256, plus config and versions.
+
+    ``allowed_columns`` records the columns a user allowed past the identifier guard, with the
+    reason given.
+    """
+    files = {
+        role: [
+            {"path": str(p), "bytes": os.path.getsize(p), "sha256": sha256_file(p)} for p in paths
+        ]
+        for role, paths in inputs.items()
+    }
+    return {
+        "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "inputs": files,
+        "config": dict(config or {}),
+        "allowed_identifier_columns": dict(allowed_columns or {}),
+        "software": package_versions(),
+    }
