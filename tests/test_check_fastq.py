@@ -57,7 +57,9 @@ def test_empty_file(tmp_path):
 
 def test_crlf_line_endings(tmp_path):
     r1, r2 = _pair(tmp_path, _records(4, 1).replace(b"\n", b"\r\n"), _records(4, 2))
-    with pytest.raises(InputError, match=r"Windows line endings \(CRLF\); convert the file with `dos2unix`"):
+    with pytest.raises(
+        InputError, match=r"Windows line endings \(CRLF\); convert the file with `dos2unix`"
+    ):
         check_fastq_pair(r1, r2)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +127,32 @@ def test_bad_sample_sheet_stops_before_any_job(tmp_path, small_cohort):
     message = f"{tmp_path / 'samples.tsv'}, line 4, field fastq_2: file not found"
     assert message in result.stdout + result.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_features_predictions_and_provenance(finished_run, small_cohort):
+    _, workdir = finished_run
+    adata = ad.read_h5ad(workdir / "results" / "cohort.predictions.h5ad")
+    for column in ("rsi", "gard", "buffa_hypoxia", "dna_available", "recurrence_prediction"):
+        assert column in adata.obs, column
+    sheet = pd.read_csv(small_cohort / "samples.tsv", sep="\t", keep_default_na=False)
+    with_dna = set(sheet.loc[sheet["vcf"] != "", "sample_id"])
+    assert set(adata.obs_names[adata.obs["dna_available"].astype(bool)]) == with_dna
+    manifest = json.loads(adata.uns["rtpredict"]["provenance"])
+    fastqs = {Path(f["path"]).name: f["sha256"] for f in manifest["inputs"]["fastq"]}
+    r1 = small_cohort / "fastq" / "SIM002_L001_R1.fastq.gz"
+    assert fastqs[r1.name] == hashlib.sha256(r1.read_bytes()).hexdigest()
+    assert manifest["software"]["rtpredict"]
+    assert manifest["config"]["quantifier"] in ("salmon", "star")
+
+
+def test_truncated_fastq_stops_the_tumour_before_any_tool(tmp_path, small_cohort):
+    data = tmp_path / "data"
+    shutil.copytree(small_cohort, data)
+    r1 = data / "fastq" / "SIM002_L001_R1.fastq.gz"
+    r1.write_bytes(r1.read_bytes()[: r1.stat().st_size // 3])
+    write_config(tmp_path, data)
+    result = snakemake(tmp_path, "results/trimmed/SIM002_R1.fastq.gz")
+    assert result.returncode != 0
+    log = (tmp_path / "results" / "logs" / "check_fastq" / "SIM002.log").read_text()
+    assert f"{r1}: the gzip stream is truncated" in log
+    assert not (tmp_path / "results" / "qc" / "fastp" / "SIM002.fastp.json").exists()
