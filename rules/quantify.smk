@@ -48,7 +48,9 @@ rule star_align:
     params:
         prefix=subpath(output.bam, parent=True),
         extra=config["star"]["extra"],
+    # a temporary directory left by a killed run makes STAR refuse to start: remove it first
     shell:
+        "rm -rf {params.prefix}/_STARtmp && "
         "STAR --runThreadN {threads} --genomeDir {input.index} "
         "--readFilesIn {input.r1} {input.r2} --readFilesCommand zcat "
         "--outSAMtype BAM SortedByCoordinate --outSAMunmapped Within "

@@ -6,8 +6,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import anndata as ad
@@ -49,16 +51,32 @@ ROUTES = {
 }
 
 
-@pytest.fixture(scope="module", params=list(ROUTES))
-def finished_run(request, small_cohort, tmp_path_factory):
-    route = request.param
-    workdir = tmp_path_factory.mktemp(f"run_{route}")
-    reference = {"gtf": str(small_cohort / "reference" / "annotation.gtf")}
-    reference.update({k: str(small_cohort / "reference" / v) for k, v in ROUTES[route].items()})
-    write_config(workdir, small_cohort, quantifier=route, reference=reference)
+def configure(workdir: Path, cohort: Path, route: str) -> None:
+    reference = {"gtf": str(cohort / "reference" / "annotation.gtf")}
+    reference.update({k: str(cohort / "reference" / v) for k, v in ROUTES[route].items()})
+    write_config(workdir, cohort, quantifier=route, reference=reference)
+
+
+def run_route(route: str, cohort: Path, workdir: Path) -> Path:
+    configure(workdir, cohort, route)
     result = snakemake(workdir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return route, workdir
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def salmon_run(small_cohort, tmp_path_factory) -> Path:
+    return run_route("salmon", small_cohort, tmp_path_factory.mktemp("run_salmon"))
+
+
+@pytest.fixture(scope="module")
+def star_run(small_cohort, tmp_path_factory) -> Path:
+    return run_route("star", small_cohort, tmp_path_factory.mktemp("run_star"))
+
+
+@pytest.fixture(params=list(ROUTES))
+def finished_run(request):
+    return request.param, request.getfixturevalue(f"{request.param}_run")
 
 
 def test_gene_tpm_matches_the_truth(finished_run, small_cohort):
@@ -156,3 +174,53 @@ def test_truncated_fastq_stops_the_tumour_before_any_tool(tmp_path, small_cohort
     log = (tmp_path / "results" / "logs" / "check_fastq" / "SIM002.log").read_text()
     assert f"{r1}: the gzip stream is truncated" in log
     assert not (tmp_path / "results" / "qc" / "fastp" / "SIM002.fastp.json").exists()
+
+
+def _comparable(adata: ad.AnnData) -> dict:
+    """What two runs on the same inputs must agree on (not timestamps, paths or timings)."""
+    obs = adata.obs.drop(
+        columns=[c for c in adata.obs if c.endswith("_percentile")], errors="ignore"
+    )
+    return {"obs": obs, "var": adata.var, **{k: adata.layers[k] for k in adata.layers}}
+
+
+def test_killed_run_resumes_to_the_same_results(star_run, small_cohort, tmp_path):
+    """SIGKILL the STAR route mid-way, start it again: the results equal an uninterrupted run.
+
+    The STAR + featureCounts route is deterministic; salmon 1.10's online phase is not, even on
+    one thread (COMBINE-lab/salmon#102), so its estimates differ slightly between any two runs.
+    """
+    configure(tmp_path, small_cohort, "star")
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+           "--directory", str(tmp_path), "--configfile", str(tmp_path / "config.yaml"),
+           "--cores", "2"]  # fmt: skip
+    process = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    milestone = tmp_path / "results" / "star" / "SIM001" / "Aligned.sortedByCoord.out.bam"
+    deadline = time.monotonic() + 600
+    while not milestone.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (tmp_path / "results" / "cohort.predictions.h5ad").exists()
+
+    # as after a crash or a killed node: unlock, run again (the profile sets rerun-incomplete)
+    assert snakemake(tmp_path, "--unlock").returncode == 0
+    result = snakemake(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for name in ("cohort.h5ad", "cohort.features.h5ad", "cohort.predictions.h5ad"):
+        resumed = _comparable(ad.read_h5ad(tmp_path / "results" / name))
+        reference = _comparable(ad.read_h5ad(star_run / "results" / name))
+        pd.testing.assert_frame_equal(resumed.pop("obs"), reference.pop("obs"))
+        pd.testing.assert_frame_equal(resumed.pop("var"), reference.pop("var"))
+        for key, matrix in reference.items():
+            np.testing.assert_array_equal(resumed[key], matrix, err_msg=f"{name} {key}")
+    for table in ("gene_counts.tsv", "features.tsv"):
+        resumed = (tmp_path / "results" / "tables" / table).read_bytes()
+        assert resumed == (star_run / "results" / "tables" / table).read_bytes(), table
+    leftovers = list((tmp_path / "results").rglob(".*.tmp*"))
+    assert leftovers == [], "no temporary file is left behind"
