@@ -5,14 +5,11 @@
 
 rule train:
     input:
-        "results/cohort.features.h5ad",
+        features="results/cohort.features.h5ad",
     output:
-        multiext(
-            f"results/model/{config['train']['name']}",
-            ".json",
-            ".bootstrap.json",
-            ".card.json",
-        ),
+        model=f"results/model/{config['train']['name']}.json",
+        bootstrap=f"results/model/{config['train']['name']}.bootstrap.json",
+        card=f"results/model/{config['train']['name']}.card.json",
     log:
         "results/logs/train.log",
     benchmark:
@@ -27,4 +24,4 @@ rule train:
         rtpredict=RTPREDICT,
         args=train_args(),
     shell:
-        "{params.rtpredict} train {input} --out {output[0]} {params.args} > {log} 2>&1"
+        "{params.rtpredict} train {input.features} --out {output.model} {params.args} > {log} 2>&1"
