@@ -25,6 +25,5 @@ rule aggregate:
         quantifier=QUANTIFIER,
     shell:
         "{params.rtpredict} aggregate --quantifier {params.quantifier} --gtf {input.gtf} "
-        "--samples {input.samples} --provenance {input.provenance} {params.args} "
-        "--output {output.h5ad} "
+        "--samples {input.samples} {params.args} --output {output.h5ad} "
         "--tsv-dir results/tables > {log} 2>&1"

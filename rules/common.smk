@@ -151,7 +151,6 @@ QUANT_PATTERN = {
 def aggregate_inputs(wildcards):
     """Per-tumour outputs the cohort AnnData is built from."""
     inputs = {
-        "provenance": "results/provenance.json",
         "fastp": _per_sample("results/qc/fastp/{sample}.fastp.json"),
         "gtf": REF["gtf"],
         "samples": config["samples"],
@@ -233,7 +232,11 @@ def features_args():
 def predict_inputs(wildcards):
     """The features and every model file that is not a shipped one."""
     files = [m for m in config["predict"]["models"] if not m.startswith("default:")]
-    return {"features": "results/cohort.features.h5ad", "models": files}
+    return {
+        "features": "results/cohort.features.h5ad",
+        "provenance": "results/provenance.json",
+        "models": files,
+    }
 
 
 def predict_args():

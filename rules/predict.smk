@@ -22,5 +22,5 @@ rule predict:
         rtpredict=RTPREDICT,
         args=predict_args(),
     shell:
-        "{params.rtpredict} predict {input.features} {params.args} --out {output.h5ad} "
-        "--tsv {output.tsv} > {log} 2>&1"
+        "{params.rtpredict} predict {input.features} {params.args} "
+        "--provenance {input.provenance} --out {output.h5ad} --tsv {output.tsv} > {log} 2>&1"

@@ -19,6 +19,9 @@ import pytest
 import yaml
 from scipy.stats import spearmanr
 
+from rtpredict import tl
+from rtpredict.simulate import simulate_anndata
+
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
 
@@ -224,3 +227,44 @@ def test_killed_run_resumes_to_the_same_results(star_run, small_cohort, tmp_path
         assert resumed == (star_run / "results" / "tables" / table).read_bytes(), table
     leftovers = list((tmp_path / "results").rglob(".*.tmp*"))
     assert leftovers == [], "no temporary file is left behind"
+
+
+def test_train_target_then_predict_with_the_local_model(salmon_run, small_cohort, tmp_path):
+    # train on a cohort large enough to train on (simulated without reads), via the rule
+    trainer = tmp_path / "train"
+    write_config(trainer, small_cohort)
+    config = yaml.safe_load((trainer / "config.yaml").read_text())
+    config["train"] = {
+        "name": "tiny",
+        "target": "recurrence",
+        "features": ["rsi", "buffa_hypoxia", "site"],
+        "validate": "none",
+        "n_random_sets": 0,
+        "trained_on": "60 simulated tumours (a test)",
+    }
+    (trainer / "config.yaml").write_text(yaml.safe_dump(config))
+    cohort = simulate_anndata(60, seed=3, n_background_genes=30)
+    tl.score_rsi(cohort)
+    tl.score_signatures(cohort, ["buffa_hypoxia"], reference=tl.reference_statistics(
+        cohort, ["buffa_hypoxia"]))  # fmt: skip
+    (trainer / "results").mkdir()
+    cohort.write_h5ad(trainer / "results" / "cohort.features.h5ad")
+    result = snakemake(trainer, "train", "--allowed-rules", "train")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    card = json.loads((trainer / "results" / "model" / "tiny.card.json").read_text())
+    assert card["trained_on"] == "60 simulated tumours (a test)"
+    assert [f["name"] for f in card["feature_schema"]["features"]] == config["train"]["features"]
+
+    # then score the workflow's cohort with it, beside the shipped model
+    workdir = tmp_path / "run"
+    shutil.copytree(salmon_run, workdir, symlinks=True)
+    shutil.copytree(trainer / "results" / "model", workdir / "model")
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["predict"] = {"models": ["model/tiny.json", "default:recurrence"]}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    adata = ad.read_h5ad(workdir / "results" / "cohort.predictions.h5ad")
+    assert {"tiny_prediction", "recurrence_prediction"} <= set(adata.obs)
+    models = json.loads(adata.uns["rtpredict"]["provenance"])["models"]
+    assert models["tiny"]["sha256"] == card["files"]["model"]["sha256"]

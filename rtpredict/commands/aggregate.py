@@ -27,7 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fastp", nargs="+", required=True, metavar="SAMPLE=JSON")
     parser.add_argument("--star-log", nargs="*", default=[], metavar="SAMPLE=Log.final.out")
     parser.add_argument("--bam-qc", nargs="*", default=[], metavar="SAMPLE=JSON")
-    parser.add_argument("--provenance", help="the run's provenance manifest (JSON)")
     parser.add_argument("--output", required=True, help="cohort .h5ad to write")
     parser.add_argument("--tsv-dir", required=True, help="directory for the TSV exports")
 
@@ -91,8 +90,6 @@ def run(args: argparse.Namespace) -> int:
         "tools": _tool_versions(args, quant),
         "annotation": str(Path(args.gtf).name),
     }
-    if args.provenance:  # stored as JSON text: h5ad cannot hold lists of records
-        provenance["provenance"] = Path(args.provenance).read_text()
     adata = io.build_cohort(gene_quant, io.gene_table(tx2gene), qc, clinical, provenance=provenance)
     io.write_h5ad(adata, args.output)
     io.export_tsv(adata, args.tsv_dir)

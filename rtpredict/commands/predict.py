@@ -11,6 +11,7 @@ columns (``--tsv``). Research use only; not clinically validated.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tsv", type=Path, help="TSV of predictions and SHAP values")
     parser.add_argument("--horizon", type=float, help="years for event probabilities")
     parser.add_argument("--level", type=float, default=0.95, help="interval level (0.95)")
+    parser.add_argument(
+        "--provenance",
+        type=Path,
+        help="the run's provenance manifest (rtpredict provenance): stored with the models' "
+        "sha256 as JSON text in uns['rtpredict']['provenance'] of the annotated .h5ad",
+    )
     parser.add_argument(
         "--key-added", help="prefix of the written keys, with one model (default: its name)"
     )
@@ -65,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             "--key-added names the keys of one model; with several, each uses its name."
         )
     data = read_cohort(args.input)
-    tables = []
+    tables, models = [], {}
     for reference in references:
         model = (
             load_default(reference.removeprefix(DEFAULT_PREFIX))
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             else load_model(reference)
         )
         key = args.key_added or model.card_.get("name") or Path(reference).stem
+        models[key] = {"reference": reference, "sha256": model.card_["files"]["model"]["sha256"]}
         if args.tsv is not None:
             table = prediction_table(model, data, horizon=args.horizon, level=args.level)
             tables.append(table.add_prefix(f"{key}_"))
@@ -83,6 +91,12 @@ def run(args: argparse.Namespace) -> int:
         write_table(pd.concat(tables, axis=1), args.tsv)
         log.info("wrote %s", args.tsv)
     if args.out is not None:
+        if args.provenance is not None:
+            manifest = json.loads(args.provenance.read_text())
+            manifest["models"] = models
+            uns = dict(data.uns.get("rtpredict", {}))
+            uns["provenance"] = json.dumps(manifest, sort_keys=True)  # h5ad holds no records
+            data.uns["rtpredict"] = uns
         write_h5ad(data, args.out)
         log.info("wrote %s", args.out)
     return 0
