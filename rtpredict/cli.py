@@ -10,7 +10,8 @@ from importlib import import_module
 from rtpredict import __version__
 from rtpredict.errors import RtpredictError
 
-#: subcommand name -> module in rtpredict.commands (imported only when the command runs)
+#: subcommand name -> module in rtpredict.commands; only the chosen command declares its options,
+#: so that starting one command never imports what another needs
 COMMANDS: dict[str, str] = {
     "demo": "demo",
     "simulate": "simulate",
@@ -26,7 +27,12 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def _chosen(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first argument that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _parser(chosen: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rtpredict",
         description="Radiotherapy-response prediction from tumour sequencing (research use only).",
@@ -38,14 +44,20 @@ def _parser() -> argparse.ArgumentParser:
         module = import_module(f"rtpredict.commands.{module_name}")
         doc = (module.__doc__ or "").strip().splitlines()[0]
         p = sub.add_parser(name, help=doc, description=module.__doc__)
-        module.add_arguments(p)
-        p.set_defaults(run=module.run)
+        if name == chosen:
+            module.add_arguments(p)
+        p.set_defaults(run=module.run, pass_through=getattr(module, "PASS_THROUGH", False))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser(_chosen(argv))
+    args, extra = parser.parse_known_args(argv)
+    if extra and not args.pass_through:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

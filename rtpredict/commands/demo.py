@@ -13,13 +13,12 @@ from rtpredict.errors import RtpredictError
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: arguments rtpredict does not know go to Snakemake (e.g. -n, --cores 4)
+PASS_THROUGH = True
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the options of ``rtpredict demo``."""
-    parser.add_argument(
-        "snakemake_args",
-        nargs=argparse.REMAINDER,
-        help="extra arguments for snakemake (e.g. --cores 4, -n)",
-    )
+    """``rtpredict demo`` has no options of its own: any argument is passed to snakemake."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +44,6 @@ def run(args: argparse.Namespace) -> int:
         str(ROOT),
         "--workflow-profile",
         str(ROOT / "profiles" / "default"),
-        *args.snakemake_args,
+        *args.extra,
     ]
     return subprocess.run(cmd, env=env, check=False).returncode

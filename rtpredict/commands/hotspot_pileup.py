@@ -10,8 +10,6 @@ import argparse
 import logging
 from pathlib import Path
 
-from rtpredict.genomics._table import write_tsv
-
 logger = logging.getLogger(__name__)
 
 
@@ -32,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Pile up the BAM at the hotspots and write the counts."""
     from rtpredict.genomics import hotspot_pileup
+    from rtpredict.genomics._table import write_tsv
 
     counts = hotspot_pileup(
         args.bam,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from rtpredict.simulate import SimulationParams, write_cohort
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict simulate``."""
+    from rtpredict.simulate import SimulationParams
+
     d = SimulationParams()
     parser.add_argument("--outdir", required=True, help="directory to write the cohort into")
     parser.add_argument("--tumours", type=int, default=d.n_tumours, help="number of tumours")
@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate the cohort described by ``args``."""
+    from rtpredict.simulate import SimulationParams, write_cohort
+
     params = SimulationParams(
         n_tumours=args.tumours,
         read_pairs=args.read_pairs,
