@@ -15,16 +15,30 @@ checks catch mistakes, they do not make a data set anonymous.
 
 from rtpredict.privacy._guard import ID_COLUMNS, READER_HINTS, FixHints, check_identifiers
 from rtpredict.privacy._headers import IDENTIFIER_HEADERS, header_tokens, identifier_header
+from rtpredict.privacy._keyfile import KEY_BYTES, new_key, read_key
+from rtpredict.privacy._mapping import read_mapping, write_mapping
+from rtpredict.privacy._pseudonym import PSEUDONYM_BYTES, pseudonym, pseudonymise_ids
+from rtpredict.privacy._pseudonymise_table import Pseudonymised, pseudonymise_table
 from rtpredict.privacy._values import identifier_value, nir_key_ok
 
 __all__ = [
     "IDENTIFIER_HEADERS",
     "ID_COLUMNS",
+    "KEY_BYTES",
+    "PSEUDONYM_BYTES",
     "READER_HINTS",
     "FixHints",
+    "Pseudonymised",
     "check_identifiers",
     "header_tokens",
     "identifier_header",
     "identifier_value",
+    "new_key",
     "nir_key_ok",
+    "pseudonym",
+    "pseudonymise_ids",
+    "pseudonymise_table",
+    "read_key",
+    "read_mapping",
+    "write_mapping",
 ]
