@@ -45,7 +45,7 @@ def read_tx2gene(gtf: str | os.PathLike) -> pd.DataFrame:
             header=None,
             usecols=[2, 3, 4, 8],
             names=["feature", "start", "end", "attributes"],
-            dtype={"feature": str},
+            dtype={"feature": str, "start": "int64", "end": "int64"},
         )
     except (pd.errors.ParserError, ValueError) as err:
         raise InputError(f"{gtf}: not a readable GTF (9 tab-separated columns): {err}") from err

@@ -5,6 +5,7 @@ Every error names the file, the line and the field at fault, and what to do abou
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 from collections.abc import Mapping
@@ -64,7 +65,10 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, list[int]]:
                 "(tab-separated)"
             )
     body = "\n".join(line for _, line in numbered)
-    table = pd.read_csv(io.StringIO(body), sep="\t", dtype=str, keep_default_na=False)
+    # one record per line, fields split at tabs: a quote is an ordinary character
+    table = pd.read_csv(
+        io.StringIO(body), sep="\t", dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE
+    )
     return table, [n for n, _ in numbered[1:]]
 
 
@@ -86,8 +90,8 @@ def _validate_rows(path: Path, table: pd.DataFrame, lines: list[int], spec: dict
         if not numeric:
             continue
         values = table[col].str.strip()
-        converted = pd.to_numeric(values.replace("", np.nan), errors="coerce")
-        bad = values.ne("") & converted.isna()
+        converted = pd.to_numeric(values, errors="coerce")  # "" becomes NaN
+        bad = values.ne("") & ~np.isfinite(converted)  # unreadable, or inf
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
@@ -206,6 +210,8 @@ def read_clinical(
     """
     path = Path(path)
     table, lines = _read_text_table(path)
+    if "sample_id" not in table.columns:
+        raise InputError(f"{path}, line {_header_line(lines)}: no sample_id column")
     allowed = check_identifiers(
         table, path, lines, header_line=_header_line(lines), allow=allow_columns
     )
@@ -219,6 +225,6 @@ def read_clinical(
     table = table.set_index("sample_id")
     for col in ("site", "cohort"):
         if col in table.columns:
-            table[col] = table[col].replace("", np.nan).astype("category")
+            table[col] = table[col].where(table[col].ne("")).astype("category")
     table.attrs["allowed_identifier_columns"] = allowed
     return table
