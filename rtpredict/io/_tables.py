@@ -5,8 +5,6 @@ Every error names the file, the line and the field at fault, and what to do abou
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Mapping
 from importlib import resources
@@ -64,11 +62,9 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, list[int]]:
                 f"{path}, line {lineno}: {n} fields where the header has {len(header)} "
                 "(tab-separated)"
             )
-    body = "\n".join(line for _, line in numbered)
-    # one record per line, fields split at tabs: a quote is an ordinary character
-    table = pd.read_csv(
-        io.StringIO(body), sep="\t", dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE
-    )
+    # one record per line, fields split at tabs: quotes and NUL bytes are ordinary characters
+    rows = [line.split("\t") for _, line in numbered[1:]]
+    table = pd.DataFrame(rows, columns=header, dtype=str)
     return table, [n for n, _ in numbered[1:]]
 
 
