@@ -29,7 +29,7 @@ from rtpredict.errors import InputError
 
 #: bytes of the HMAC kept in a pseudonym (80 bits = 16 base32 characters)
 PSEUDONYM_BYTES = 10
-SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SAMPLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 def normalise_id(local_id: str) -> str:
@@ -41,7 +41,7 @@ def pseudonym(
     local_id: str, key: bytes, *, prefix: str = "PS", n_bytes: int = PSEUDONYM_BYTES
 ) -> str:
     """Return the pseudonym of one local ID under ``key`` (see the module docstring)."""
-    if prefix and not SAMPLE_ID.match(prefix):
+    if prefix and not SAMPLE_ID.fullmatch(prefix):
         raise InputError(
             f"prefix {prefix!r}: use letters, digits, '_', '.' or '-', starting with a letter "
             "or digit (pseudonyms must be valid sample IDs)"

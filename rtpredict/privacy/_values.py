@@ -15,8 +15,12 @@ identifier: ``1957-**-**``, ``**/**/1957``, ``j***@***``, ``06********``, ``1***
   ``2A`` read as ``19`` and ``2B`` as ``18`` (INSEE's rule).
 - E-mail addresses: ``local@domain.tld``.
 - Phone numbers: French national numbers (``0`` then 9 digits, grouped or not by spaces, dots
-  or hyphens) and international numbers written with ``+`` (``+33 6 12 34 56 78``).
-  ``0033…`` is not recognised (zero-padded lab numbers look alike).
+  or hyphens; not the decimals of a number such as ``0.0612345678``) and international numbers
+  written with ``+`` (``+33 6 12 34 56 78``). ``0033…`` is not recognised (zero-padded lab
+  numbers look alike).
+
+A match may touch letters or punctuation (``T1_1957-03-12_R1``, ``tel0612345678``) but not
+more digits: a longer number is another thing.
 """
 
 from __future__ import annotations
@@ -39,23 +43,23 @@ _MONTHS = (
     "jan|feb|mar|apr|jun|jul|aug|sep|oct|nov"
 )
 _YEAR = r"(?:18[89]\d|19\d\d|20\d\d)"
-_YMD = re.compile(rf"(?<![\d.,])({_YEAR})([-/.])(\d{{1,2}})\2(\d{{1,2}})(?!\d)")
-_DMY = re.compile(rf"(?<![\d.,])(\d{{1,2}})([-/.])(\d{{1,2}})\2({_YEAR})(?![\d])")
-_DMY2 = re.compile(r"(?<![\d.,/])(\d{2})/(\d{2})/(\d{2})(?![\d/])")
+_YMD = re.compile(rf"(?<!\d)({_YEAR})([-/.])(\d{{1,2}})\2(\d{{1,2}})(?!\d)")
+_DMY = re.compile(rf"(?<!\d)(\d{{1,2}})([-/.])(\d{{1,2}})\2({_YEAR})(?![\d])")
+_DMY2 = re.compile(r"(?<!\d)(\d{2})/(\d{2})/(\d{2})(?!\d)")
 _DAY_MONTH_NAME = re.compile(
-    rf"(?<![\d.,])(\d{{1,2}})(?:er)?[ -]?({_MONTHS})\.?[ ,.-]*({_YEAR}|\d{{2}})(?![\d])",
+    rf"(?<!\d)(\d{{1,2}})(?:er)?[ -]?({_MONTHS})\.?[ ,.-]*({_YEAR}|\d{{2}})(?![\d])",
     re.IGNORECASE,
 )
-_MONTH_NAME_DAY = re.compile(
-    rf"(?<![A-Za-z])({_MONTHS})\.? (\d{{1,2}}),? ({_YEAR})(?!\d)", re.IGNORECASE
-)
+_MONTH_NAME_DAY = re.compile(rf"({_MONTHS})\.? (\d{{1,2}}),? ({_YEAR})(?!\d)", re.IGNORECASE)
 _NIR = re.compile(
-    r"(?<![0-9A-Za-z])([1-478]) ?(\d{2}) ?(\d{2}) ?(\d{2}|2[ABab]) ?(\d{3}) ?(\d{3}) ?(\d{2})"
-    r"(?![0-9A-Za-z])"
+    r"(?<!\d)([1-478]) ?(\d{2}) ?(\d{2}) ?(\d{2}|2[ABab]) ?(\d{3}) ?(\d{3}) ?(\d{2})"
+    r"(?!\d)"
 )
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_PHONE_FR = re.compile(r"(?<![\d.,+])0[1-9](?:[ .-]?\d{2}){4}(?![\d])")
-_PHONE_INTL = re.compile(r"(?<![\d\w])\+[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .-]?\d){6,12}(?!\d)")
+_EMAIL = re.compile(
+    r"([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+)@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+_PHONE_FR = re.compile(r"(?<![\d+])(?<!\d[.,])0[1-9](?:[ .-]?\d{2}){4}(?![\d])")
+_PHONE_INTL = re.compile(r"(?<![\d+])\+[1-9]\d{0,2}(?:[ .-]?\(0\))?(?:[ .-]?\d){6,12}(?!\d)")
 
 
 def _day_month(day: int, month: int) -> bool:
