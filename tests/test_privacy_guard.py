@@ -294,6 +294,9 @@ def test_clinical_table_with_names_and_birth_dates_is_refused(tmp_path):
     assert message.startswith(
         f"{path}, line 1, field Nom patient: the column name says it holds a person's name"
     )
+    assert "drop the column or pseudonymise it (rtpredict pseudonymise --column 'Nom patient')" in (
+        message
+    )
     assert "field Date_de_Naissance (line 1: the column name says it holds a date" in message
     assert not re.search(r"Dupont|Martin|03/1957|1960", message)
 

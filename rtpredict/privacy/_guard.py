@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple
 
@@ -39,7 +40,10 @@ _MAY_CARRY = re.compile(r"[0-9@]")  # every value detector needs a digit or an '
 
 
 class FixHints(NamedTuple):
-    """How the user drops or allows a column, in the words of the calling tool (``{column}``)."""
+    """How the user drops or allows a column, in the words of the calling tool.
+
+    Templates: ``{column}`` is the column name, ``{quoted}`` the name quoted for a shell.
+    """
 
     drop: str
     allow: str
@@ -47,7 +51,7 @@ class FixHints(NamedTuple):
 
 #: hints for tables read by rtpredict (the workflow's config, or Python)
 READER_HINTS = FixHints(
-    drop="drop the column or pseudonymise it (rtpredict pseudonymise --column {column})",
+    drop="drop the column or pseudonymise it (rtpredict pseudonymise --column {quoted})",
     allow=(
         'config privacy.allow_columns, e.g. {{"{column}": "<why it identifies nobody>"}}, '
         "or allow_columns= in Python"
@@ -160,19 +164,18 @@ def _message(
 ) -> str:
     first = findings[0]
     column = first.column
-    allow = hints.allow.format(column=column)
+    quoted = shlex.quote(str(column))
+    allow = hints.allow.format(column=column, quoted=quoted)
     if column in id_columns:
-        fix = f"replace the IDs with pseudonymous ones (rtpredict pseudonymise --column {column})"
+        fix = f"replace the IDs with pseudonymous ones (rtpredict pseudonymise --column {quoted})"
     elif column in path_columns:
         fix = (
             "rename the file or link it under a pseudonymous name; if what was flagged is no "
             f"identifier (a sequencing-run date, say), allow the column with a reason ({allow})"
         )
     else:
-        fix = (
-            f"{hints.drop.format(column=column)}; if it holds no identifier, allow it with a "
-            f"reason ({allow})"
-        )
+        drop = hints.drop.format(column=column, quoted=quoted)
+        fix = f"{drop}; if it holds no identifier, allow it with a reason ({allow})"
     message = (
         f"{source}, line {first.line}, field {column}: {first.what}; direct identifiers must not "
         f"enter rtpredict (they would be copied into its outputs and logs): {fix}"

@@ -32,7 +32,7 @@ logger = logging.getLogger("rtpredict.privacy")
 MIN_SEARCHED_ID = 4
 PATH_COLUMNS = ("fastq_1", "fastq_2", "vcf")
 _HINTS = FixHints(
-    drop="drop the column (--drop {column}) or pseudonymise it too (--column {column})",
+    drop="drop the column (--drop {quoted}) or pseudonymise it too (--column {quoted})",
     allow="--allow '{column}=<why it identifies nobody>'",
 )
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
