@@ -57,6 +57,7 @@ def pseudonymise_ids(
     prefix: str = "PS",
     n_bytes: int = PSEUDONYM_BYTES,
     known: Mapping[str, str] | None = None,
+    known_source: str = "the existing mapping",
 ) -> dict[str, str]:
     """Map local IDs to pseudonyms, keeping ``known`` entries; refuse collisions and mismatches.
 
@@ -71,6 +72,8 @@ def pseudonymise_ids(
     known
         An existing mapping (local ID -> pseudonym), e.g. from an earlier batch; every entry
         of it met again must be what ``key`` and ``prefix`` give, else the key or prefix changed.
+    known_source
+        Where ``known`` comes from, named in the error message.
 
     Returns
     -------
@@ -84,9 +87,9 @@ def pseudonymise_ids(
         if local_id in mapping:
             if mapping[local_id] != made:
                 raise InputError(
-                    "the existing mapping gives another pseudonym for an ID than this key and "
-                    "prefix do: it was made with another key or prefix. Use that key, or a new "
-                    "mapping file"
+                    f"{known_source} gives another pseudonym for an ID than this key and prefix "
+                    "do: it was made with another key or prefix. Use that key, or a new mapping "
+                    "file"
                 )
             continue
         if made in owner:

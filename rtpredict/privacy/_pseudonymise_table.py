@@ -110,7 +110,9 @@ def pseudonymise_table(
             raise InputError(f"{source}, line {line}, field {column}: empty ID")
     known = read_mapping(mapping) if mapping.exists() else {}
     ids = [v for column in columns for v in table[column]]
-    extended = pseudonymise_ids(ids, key, prefix=prefix, n_bytes=n_bytes, known=known)
+    extended = pseudonymise_ids(
+        ids, key, prefix=prefix, n_bytes=n_bytes, known=known, known_source=f"{mapping}"
+    )
     out = table.drop(columns=list(drop))
     _refuse_leaks(out, columns, lines, source)
     for column in columns:
