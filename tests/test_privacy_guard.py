@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
@@ -227,6 +228,14 @@ def test_bad_allow_lists_are_refused(allow, message):
     table, lines = _table({"sample_id": ["T1"], "date_rt": ["2019-05-02"]})
     with pytest.raises(InputError, match=message):
         check_identifiers(table, "c.tsv", lines, allow=allow)
+
+
+def test_cells_that_are_not_strings_are_read_as_text():
+    table = pd.DataFrame({"sample_id": ["T1", "T2"], "num": [float("nan"), 2.5]})
+    assert check_identifiers(table, "t.tsv", [2, 3]) == {}
+    table["seen"] = [None, dt.date(1957, 3, 12)]
+    with pytest.raises(InputError, match=r"line 3, field seen: a value looks like a date \(1957-"):
+        check_identifiers(table, "t.tsv", [2, 3])
 
 
 def test_ids_that_look_like_identifiers_must_be_pseudonymised():

@@ -83,7 +83,8 @@ def check_identifiers(
     Parameters
     ----------
     table
-        The table as read, every cell a string.
+        The table as read, every cell a string (other cells are read as their text; NaN as
+        empty).
     source
         The file it was read from (named in the message).
     lines
@@ -144,7 +145,8 @@ def _first_value(
     values: pd.Series, column: str, lines: Sequence[int], is_path: bool
 ) -> Finding | None:
     seen: set[str] = set()
-    for i, value in enumerate(values):
+    for i, cell in enumerate(values):
+        value = cell if isinstance(cell, str) else "" if pd.isna(cell) else str(cell)
         if value in seen or not _MAY_CARRY.search(value):
             continue
         seen.add(value)
