@@ -212,7 +212,7 @@ def _collect(
             _add_record(rows, record, column, vaf, annotation, pass_only)
         except InputError:
             raise
-        except (TypeError, ValueError, KeyError) as err:
+        except (TypeError, ValueError, KeyError, IndexError) as err:
             raise InputError(
                 f"{source}: record {n} (line {n_header_lines + n}, {record.contig}:{record.pos}) "
                 f"is malformed: {err}; fix or drop the record"

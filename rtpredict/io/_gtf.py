@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pandas as pd
 
 from rtpredict.errors import InputError
@@ -45,7 +46,8 @@ def read_tx2gene(gtf: str | os.PathLike) -> pd.DataFrame:
             header=None,
             usecols=[2, 3, 4, 8],
             names=["feature", "start", "end", "attributes"],
-            dtype={"feature": str},
+            dtype=str,
+            keep_default_na=False,
         )
     except (pd.errors.ParserError, ValueError) as err:
         raise InputError(f"{gtf}: not a readable GTF (9 tab-separated columns): {err}") from err
@@ -60,7 +62,12 @@ def read_tx2gene(gtf: str | os.PathLike) -> pd.DataFrame:
         raise InputError(
             f"{gtf}: an exon line lacks transcript_id or gene_id (data row {line + 1})"
         )
-    attrs["length"] = (exons["end"] - exons["start"] + 1).to_numpy()
+    coords = exons[["start", "end"]].apply(pd.to_numeric, errors="coerce")
+    whole = (np.isfinite(coords) & (coords % 1 == 0)).all(axis=1)
+    if not whole.all():
+        line = exons.index[~whole.to_numpy()][0]
+        raise InputError(f"{gtf}: exon start and end must be whole numbers (data row {line + 1})")
+    attrs["length"] = (coords["end"] - coords["start"] + 1).astype("int64").to_numpy()
     lengths = attrs.groupby("transcript_id", sort=False)["length"].sum()
     tx = attrs.drop(columns="length").drop_duplicates("transcript_id").set_index("transcript_id")
     tx["length"] = lengths

@@ -5,8 +5,8 @@ Every error names the file, the line and the field at fault, and what to do abou
 
 from __future__ import annotations
 
-import io
 import os
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from rtpredict.errors import InputError
+from rtpredict.privacy import check_identifiers
 
 _REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -61,8 +62,9 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, list[int]]:
                 f"{path}, line {lineno}: {n} fields where the header has {len(header)} "
                 "(tab-separated)"
             )
-    body = "\n".join(line for _, line in numbered)
-    table = pd.read_csv(io.StringIO(body), sep="\t", dtype=str, keep_default_na=False)
+    # one record per line, fields split at tabs: quotes and NUL bytes are ordinary characters
+    rows = [line.split("\t") for _, line in numbered[1:]]
+    table = pd.DataFrame(rows, columns=header, dtype=str)
     return table, [n for n, _ in numbered[1:]]
 
 
@@ -84,8 +86,8 @@ def _validate_rows(path: Path, table: pd.DataFrame, lines: list[int], spec: dict
         if not numeric:
             continue
         values = table[col].str.strip()
-        converted = pd.to_numeric(values.replace("", np.nan), errors="coerce")
-        bad = values.ne("") & converted.isna()
+        converted = pd.to_numeric(values, errors="coerce")  # "" becomes NaN
+        bad = values.ne("") & ~np.isfinite(converted)  # unreadable, or inf
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
@@ -126,18 +128,34 @@ def _resolve(base: Path, value: str) -> str:
     return str(Path(value) if Path(value).is_absolute() else (base / value).resolve())
 
 
-def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
+def _header_line(lines: list[int]) -> int:
+    return lines[0] - 1 if lines else 1
+
+
+def read_sample_sheet(
+    path: str | os.PathLike, *, allow_columns: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Read and validate a sample sheet; return one row per FASTQ pair with absolute paths.
 
-    Checks each row against ``schemas/samples.schema.yaml``, then across rows: a tumour's
-    lanes have distinct ``lane`` values, read 1 and read 2 are different files, every file
-    exists, and a tumour's rows agree on ``vcf``. Relative paths are resolved against the sample
-    sheet's directory.
+    First refuses direct identifiers in any column, file paths included
+    (:func:`rtpredict.privacy.check_identifiers`; ``allow_columns`` maps a column to the reason
+    it may pass, recorded in ``attrs["allowed_identifier_columns"]``). Then checks each row
+    against ``schemas/samples.schema.yaml``, then across rows: a tumour's lanes have distinct
+    ``lane`` values, read 1 and read 2 are different files, every file exists, and a tumour's
+    rows agree on ``vcf``. Relative paths are resolved against the sample sheet's directory.
     """
     path = Path(path)
     table, lines = _read_text_table(path)
     if table.empty:
         raise InputError(f"{path}: no samples below the header")
+    allowed = check_identifiers(
+        table,
+        path,
+        lines,
+        header_line=_header_line(lines),
+        allow=allow_columns,
+        path_columns=("fastq_1", "fastq_2", "vcf"),
+    )
     table = _validate_rows(path, table, lines, schema("samples"))
     table["line"] = lines
     if "lane" not in table.columns:
@@ -172,16 +190,27 @@ def read_sample_sheet(path: str | os.PathLike) -> pd.DataFrame:
             )
     for field in ("fastq_1", "fastq_2", "vcf"):
         table[field] = [_resolve(base, v) if v else "" for v in table[field]]
-    return table.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    table.attrs["allowed_identifier_columns"] = allowed
+    return table
 
 
-def read_clinical(path: str | os.PathLike) -> pd.DataFrame:
+def read_clinical(
+    path: str | os.PathLike, *, allow_columns: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Read and validate a clinical table (``schemas/clinical.schema.yaml``), indexed by sample.
 
-    Numeric columns become floats (NaN where empty); ``site`` and ``cohort`` categories.
+    Direct identifiers are refused first, as in :func:`read_sample_sheet` (same
+    ``allow_columns``). Numeric columns become floats (NaN where empty); ``site`` and
+    ``cohort`` categories.
     """
     path = Path(path)
     table, lines = _read_text_table(path)
+    if "sample_id" not in table.columns:
+        raise InputError(f"{path}, line {_header_line(lines)}: no sample_id column")
+    allowed = check_identifiers(
+        table, path, lines, header_line=_header_line(lines), allow=allow_columns
+    )
     table = _validate_rows(path, table, lines, schema("clinical"))
     dup = table["sample_id"].duplicated()
     if dup.any():
@@ -192,5 +221,6 @@ def read_clinical(path: str | os.PathLike) -> pd.DataFrame:
     table = table.set_index("sample_id")
     for col in ("site", "cohort"):
         if col in table.columns:
-            table[col] = table[col].replace("", np.nan).astype("category")
+            table[col] = table[col].where(table[col].ne("")).astype("category")
+    table.attrs["allowed_identifier_columns"] = allowed
     return table

@@ -1,9 +1,9 @@
 """Per-sample stable sort and average ranks: the one pass every rank-based kernel shares.
 
 Values become unsigned integer keys that sort like the floats (``-0.0`` folded onto ``0.0``;
-NaN sorts above ``+inf``), then an LSD radix sort (11-bit digits, passes whose digit is constant
-skipped) orders the genes stably: ties keep their column order. float32 rows use 32-bit keys and
-are never widened to float64.
+every NaN, whatever its sign bit or payload, becomes one NaN that sorts above ``+inf``), then an
+LSD radix sort (11-bit digits, passes whose digit is constant skipped) orders the genes stably:
+ties keep their column order. float32 rows use 32-bit keys and are never widened to float64.
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ def _to_keys(row, vals, keys):
     n = row.shape[0]
     for i in range(n):
         v = row[i]
-        vals[i] = 0 if v == 0 else v  # -0.0 and 0.0 must tie
+        if v != v:
+            vals[i] = np.nan  # NaN from arithmetic (0/0, log(-1)) has its sign bit set on x86
+        else:
+            vals[i] = 0 if v == 0 else v  # -0.0 and 0.0 must tie
     bits = vals.view(keys.dtype)
     sign = keys.dtype.type(1) << keys.dtype.type(keys.itemsize * 8 - 1)
     for i in range(n):
