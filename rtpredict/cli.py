@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "features": "features",
     "check-fastq": "check_fastq",
     "provenance": "provenance",
+    "pseudonymise": "pseudonymise",
     "train": "train",
     "predict": "predict",
 }

@@ -14,10 +14,11 @@ from rtpredict.io import read_clinical, read_sample_sheet
 
 validate(config, "../schemas/config.schema.yaml")
 
+ALLOW = config["privacy"]["allow_columns"]
 try:
-    SHEET = read_sample_sheet(config["samples"])
+    SHEET = read_sample_sheet(config["samples"], allow_columns=ALLOW)
     if config.get("clinical"):
-        read_clinical(config["clinical"])
+        read_clinical(config["clinical"], allow_columns=ALLOW)
 except InputError as err:
     raise WorkflowError(f"invalid input: {err}") from None
 
@@ -174,6 +175,8 @@ def aggregate_args():
         args += f" --bam-qc {_pairs('results/star/{sample}/bam_qc.json')}"
     if config.get("clinical"):
         args += f" --clinical {shlex.quote(config['clinical'])}"
+    for column, reason in ALLOW.items():
+        args += f" --allow-column {shlex.quote(f'{column}={reason}')}"
     return args
 
 

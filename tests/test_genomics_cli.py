@@ -54,7 +54,7 @@ def test_empty_table_round_trip(tmp_path):
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("multi_sample_ambiguous.vcf", "cannot tell which of the 3 sample columns"),
+        ("multi_sample_ambiguous.vcf", "cannot tell which of the 3 sample column(s)"),
         ("grch37.vcf", "match GRCh37"),
         ("contig_mismatch.vcf", "no variant is on a human primary chromosome"),
         ("malformed_pos.vcf", "cannot read record 2"),

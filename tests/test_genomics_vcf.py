@@ -31,7 +31,7 @@ def bgzip_indexed(source: Path, folder: Path, *, index: bool = True) -> Path:
 
 def test_mutect2_csq_tumour_column_filters_and_multiallelic():
     variants = read_somatic_vcf(VCF / "mutect2_csq.vcf")
-    assert variants.attrs["sample"] == "TUMOR"  # from ##tumor_sample, though NORMAL comes first
+    assert variants.attrs["sample_column"] == 2  # from ##tumor_sample, though NORMAL comes first
     assert variants.attrs["annotation"] == "CSQ"
     assert list(variants.columns) == list(COLUMNS)
     assert variants.dtypes.astype(str).to_dict() == COLUMNS
@@ -76,7 +76,7 @@ def test_include_filtered_keeps_filter_column():
 def test_snpeff_ann():
     variants = read_somatic_vcf(VCF / "snpeff_ann.vcf")
     assert variants.attrs["annotation"] == "ANN"
-    assert variants.attrs["sample"] == "TUMOUR_42"
+    assert variants.attrs["sample_column"] == 1
     by_alt = variants.set_index(["pos", "alt"])
     # the TP53 missense wins over WRAP53's upstream entry
     assert by_alt.loc[(7675088, "T"), "gene"] == "TP53"
@@ -130,7 +130,7 @@ def test_missing_ad_falls_back_to_af():
 
 def test_strelka_columns_and_tier1_counts():
     variants = read_somatic_vcf(VCF / "strelka_tumor_normal.vcf").set_index("pos")
-    assert variants.attrs["sample"] == "TUMOR"
+    assert variants.attrs["sample_column"] == 2
     assert variants.loc[7675088, "vaf"] == pytest.approx(15 / 50)  # TU / (AU+CU+GU+TU), tier 1
     assert variants.loc[7675300, "vaf"] == pytest.approx(12 / 48)  # TIR / (TAR + TIR)
 
@@ -146,15 +146,19 @@ def test_configured_vaf_field_and_number1_ad_ignored():
 
 def test_explicit_sample_and_unknown_sample():
     normal = read_somatic_vcf(VCF / "mutect2_csq.vcf", sample="NORMAL")
-    assert normal.attrs["sample"] == "NORMAL"
+    assert normal.attrs["sample_column"] == 1
     assert normal.set_index("pos").loc[177234082, "vaf"] == 0.0
-    with pytest.raises(InputError, match="no sample column 'T1'; the columns are NORMAL, TUMOR"):
+    with pytest.raises(InputError, match=r"no sample column of the name given; the VCF has 2") as e:
         read_somatic_vcf(VCF / "mutect2_csq.vcf", sample="T1")
+    assert "TUMOR" not in str(e.value), "VCF sample names may identify a patient: never printed"
 
 
 def test_ambiguous_tumour_column():
-    with pytest.raises(InputError, match=r"multi_sample_ambiguous.vcf.*S1, S2, S3.*--sample"):
+    with pytest.raises(
+        InputError, match=r"multi_sample_ambiguous.vcf.*3 sample col.*--sample"
+    ) as e:
         read_somatic_vcf(VCF / "multi_sample_ambiguous.vcf")
+    assert "S2" not in str(e.value)
     assert len(read_somatic_vcf(VCF / "multi_sample_ambiguous.vcf", sample="S3")) == 1
 
 

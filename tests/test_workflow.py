@@ -268,3 +268,23 @@ def test_train_target_then_predict_with_the_local_model(salmon_run, small_cohort
     assert {"tiny_prediction", "recurrence_prediction"} <= set(adata.obs)
     models = json.loads(adata.uns["rtpredict"]["provenance"])["models"]
     assert models["tiny"]["sha256"] == card["files"]["model"]["sha256"]
+
+
+def test_identifying_clinical_column_stops_the_run_unless_allowed(tmp_path, small_cohort):
+    clinical = pd.read_csv(small_cohort / "clinical.tsv", sep="\t")
+    clinical["date_naissance"] = ["1957-03-12", "1962-11-02", "1949-07-30"]
+    clinical.to_csv(tmp_path / "clinical.tsv", sep="\t", index=False)
+    write_config(tmp_path, small_cohort, clinical=str(tmp_path / "clinical.tsv"))
+    result = snakemake(tmp_path, "-n")
+    assert result.returncode != 0
+    out = result.stdout + result.stderr
+    assert "line 1, field date_naissance: the column name says it holds a date" in out
+    assert "1957" not in out, "the identifier itself is not printed"
+    assert not (tmp_path / "results").exists()
+
+    allow = {"allow_columns": {"date_naissance": "synthetic dates of a simulated cohort"}}
+    write_config(tmp_path, small_cohort, clinical=str(tmp_path / "clinical.tsv"), privacy=allow)
+    result = snakemake(tmp_path, "results/provenance.json")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    manifest = json.loads((tmp_path / "results" / "provenance.json").read_text())
+    assert manifest["allowed_identifier_columns"] == allow["allow_columns"]

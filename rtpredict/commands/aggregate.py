@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fastp", nargs="+", required=True, metavar="SAMPLE=JSON")
     parser.add_argument("--star-log", nargs="*", default=[], metavar="SAMPLE=Log.final.out")
     parser.add_argument("--bam-qc", nargs="*", default=[], metavar="SAMPLE=JSON")
+    parser.add_argument(
+        "--allow-column", action="append", default=[], metavar="COLUMN=REASON",
+        help="a column allowed past the identifier guard, with the reason (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--output", required=True, help="cohort .h5ad to write")
     parser.add_argument("--tsv-dir", required=True, help="directory for the TSV exports")
 
@@ -56,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
     from rtpredict import io
 
-    sheet = io.read_sample_sheet(args.samples)
+    allow = dict(item.partition("=")[::2] for item in args.allow_column)
+    sheet = io.read_sample_sheet(args.samples, allow_columns=allow)
     samples = list(dict.fromkeys(sheet["sample_id"]))
     quant = sample_paths(args.quant)
     missing = [s for s in samples if s not in quant]
@@ -84,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     qc = pd.concat([qc, extra.drop(columns=["salmon_version"], errors="ignore")], axis=1)
     qc = qc.infer_objects()
     qc["n_lanes"] = sheet.groupby("sample_id").size().reindex(samples).to_numpy()
-    clinical = io.read_clinical(args.clinical) if args.clinical else None
+    clinical = io.read_clinical(args.clinical, allow_columns=allow) if args.clinical else None
     provenance = {
         "quantifier": args.quantifier,
         "tools": _tool_versions(args, quant),

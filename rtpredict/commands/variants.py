@@ -55,11 +55,11 @@ def run(args: argparse.Namespace) -> int:
     )
     write_variants(variants, args.output)
     logger.info(
-        "%s: %d variants (%d hotspot alleles) from tumour column %s on %s -> %s",
+        "%s: %d variants (%d hotspot alleles) from sample column %s on %s -> %s",
         args.vcf,
         len(variants),
         int(variants["hotspot"].sum()),
-        variants.attrs.get("sample"),
+        variants.attrs.get("sample_column"),
         variants.attrs.get("genome"),
         args.output,
     )

@@ -17,20 +17,21 @@ def tumour_column(
     In order: the ``sample`` named by the user; the ``##tumor_sample=`` header line (Mutect2);
     a column named TUMOR or TUMOUR (Strelka, any case); the column that is not
     ``##normal_sample=`` in a two-column file; the only column. Anything else is ambiguous and
-    raises :class:`InputError` asking for ``sample``.
+    raises :class:`InputError` asking for ``sample``. VCF sample names may identify a patient,
+    so messages count the columns and never print their names.
     """
     names = list(samples)
-    listed = ", ".join(names) if names else "none"
+    listed = f"{len(names)} sample column(s), names not shown (they may identify a patient)"
     if sample is not None:
         if sample not in names:
-            raise InputError(f"{source}: no sample column {sample!r}; the columns are {listed}")
+            raise InputError(f"{source}: no sample column of the name given; the VCF has {listed}")
         return names.index(sample)
     declared = meta.get("tumor_sample")
     if declared is not None:
         if declared not in names:
             raise InputError(
-                f"{source}: the header names tumour sample {declared!r} (##tumor_sample) but the "
-                f"columns are {listed}; pass the tumour column's name (CLI --sample)"
+                f"{source}: the ##tumor_sample header line names no column of the VCF ({listed}); "
+                "pass the tumour column's name (CLI --sample)"
             )
         return names.index(declared)
     by_name = [i for i, name in enumerate(names) if name.upper() in _TUMOUR_NAMES]
@@ -42,7 +43,6 @@ def tumour_column(
     if len(names) <= 1:
         return 0 if names else None
     raise InputError(
-        f"{source}: cannot tell which of the {len(names)} sample columns ({listed}) is the "
-        "tumour (no ##tumor_sample header line, no column named TUMOR); pass its name with "
-        "sample= (CLI --sample NAME)"
+        f"{source}: cannot tell which of the {listed} is the tumour (no ##tumor_sample header "
+        "line, no column named TUMOR); pass its name with sample= (CLI --sample NAME)"
     )

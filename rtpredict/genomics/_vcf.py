@@ -162,7 +162,7 @@ def read_somatic_vcf(
     variants = _finish(rows, genome, annotation, source)
     variants.attrs = {
         "source": source,
-        "sample": samples[column] if column is not None else None,
+        "sample_column": None if column is None else column + 1,  # names may identify a patient
         "genome": genome,
         "annotation": annotation.key if annotation is not None else None,
         "records": n_records,
