@@ -4,9 +4,11 @@ import json
 import math
 import re
 import shlex
+import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from rtpredict.errors import InputError
@@ -27,10 +29,18 @@ REF = config["reference"]
 FEATURES = config["features"]
 QUANTIFIER = config["quantifier"]
 
-# The rtpredict command, importable from this checkout whatever environment runs the job.
+# The rtpredict command: this checkout's code, run by the conda environment's python with
+# --sdm conda, else by the python running Snakemake (activated or not); Numba caches its
+# compiled kernels in the job's temporary directory (a per-job one on a cluster).
+_PYTHON = (
+    "python"
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+    else shlex.quote(sys.executable)
+)
 RTPREDICT = (
     f"PYTHONPATH={shlex.quote(workflow.basedir)}${{PYTHONPATH:+:$PYTHONPATH}} "
-    "python -m rtpredict"
+    "NUMBA_CACHE_DIR=${NUMBA_CACHE_DIR:-${TMPDIR:-/tmp}/rtpredict-numba} "
+    f"{_PYTHON} -m rtpredict"
 )
 
 
@@ -39,11 +49,22 @@ wildcard_constraints:
 
 
 # ----- resources -------------------------------------------------------------------------------
-def mem_mb(base, per_gb=0):
-    """Memory (MB) = base + per_gb x input size (GB), doubled on each retry."""
+def _reference_gb(key):
+    """Size (GB) of a configured reference file, 0 when absent (aligners load its index)."""
+    path = REF.get(key)
+    return Path(path).stat().st_size / 2**30 if path and Path(path).exists() else 0.0
+
+
+def mem_mb(base, per_gb=0, *, per_genome_gb=0):
+    """Memory (MB) = base + per_gb x input size (GB) + per_genome_gb x genome FASTA size (GB),
+    doubled on each retry. At least 1,000 MB: Snakemake's own processes take ~360 MB of a job.
+    An index is a directory, which Snakemake counts as a few kB: per_genome_gb accounts for it.
+    """
+    genome_gb = _reference_gb("genome_fasta")
 
     def mem(wildcards, input, attempt):
-        return int((base + per_gb * input.size_mb / 1024) * 2 ** (attempt - 1))
+        need = base + per_gb * input.size_mb / 1024 + per_genome_gb * genome_gb
+        return int(max(need, 1000) * 2 ** (attempt - 1))
 
     return mem
 

@@ -15,7 +15,7 @@ rule provenance:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(500),
+        mem_mb=mem_mb(1000),
         runtime=runtime(10, per_gb=5),
     params:
         rtpredict=RTPREDICT,

@@ -15,7 +15,7 @@ rule check_fastq:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(500),
+        mem_mb=mem_mb(1000),
         runtime=runtime(10, per_gb=10),
     params:
         rtpredict=RTPREDICT,
@@ -38,7 +38,7 @@ rule merge_lanes:
         "../envs/coreutils.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(500),
+        mem_mb=mem_mb(1000),
         runtime=runtime(10, per_gb=10),
     shell:
         "(zcat -f {input.r1} | gzip -1 > {output.r1} && "
@@ -61,7 +61,7 @@ rule fastp:
         "../envs/fastp.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(1000),
+        mem_mb=mem_mb(2000),
         runtime=runtime(10, per_gb=15),
     params:
         extra=config["fastp"]["extra"],

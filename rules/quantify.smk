@@ -18,7 +18,7 @@ rule salmon_quant:
         "../envs/salmon.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(2000, per_gb=1000),
+        mem_mb=mem_mb(2000, per_gb=500, per_genome_gb=6000 if salmon_decoys() else 0),
         runtime=runtime(15, per_gb=20),
     params:
         outdir=subpath(output.quant, parent=True),
@@ -43,7 +43,7 @@ rule star_align:
         "../envs/star.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(4000, per_gb=2000),
+        mem_mb=mem_mb(4000, per_gb=500, per_genome_gb=11000),
         runtime=runtime(20, per_gb=30),
     params:
         prefix=subpath(output.bam, parent=True),
@@ -72,7 +72,7 @@ rule index_bam:
         "../envs/star.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(500),
+        mem_mb=mem_mb(1000),
         runtime=runtime(5, per_gb=5),
     shell:
         "samtools index {input} > {log} 2>&1"

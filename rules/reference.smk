@@ -70,7 +70,7 @@ rule star_index:
         "../envs/star.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(4000, per_gb=12000),
+        mem_mb=mem_mb(4000, per_genome_gb=11000),
         runtime=runtime(30, per_gb=30),
     params:
         overhang=config["star"]["read_length"] - 1,
