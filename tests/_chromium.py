@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: flags from the machine guide: headless, no sandbox as root, nothing in the background
 FLAGS = (
@@ -58,6 +59,7 @@ class PageVisit:
     log_entries: list[dict] = field(default_factory=list)
     screenshot: bytes = b""
     pdf: bytes = b""
+    evaluated: Any = None
 
     @property
     def errors(self) -> list[str]:
@@ -77,8 +79,9 @@ class PageVisit:
 
     @property
     def remote_requests(self) -> list[str]:
-        """Requests for anything but the file itself, ``file:`` and ``data:`` URLs."""
-        return [u for u in self.requests + self.blocked if not u.startswith(LOCAL_SCHEMES)]
+        """Requests for anything but ``file:`` and ``data:`` URLs (seen or blocked)."""
+        urls = dict.fromkeys(self.requests + self.blocked)
+        return [u for u in urls if not u.startswith(LOCAL_SCHEMES)]
 
 
 class Chromium:
@@ -202,8 +205,20 @@ class Chromium:
             visit.log_entries.append({"level": entry["level"], "text": entry["text"]})
 
     # ----------------------------------------------------------------- public
-    def visit(self, path: Path, *, width: int = 900, settle: float = 0.3) -> PageVisit:
-        """Load ``path`` from file://, then take a full-page screenshot and an A4 PDF."""
+    def visit(
+        self,
+        path: Path,
+        *,
+        width: int = 900,
+        settle: float = 0.1,
+        pdf: bool = False,
+        evaluate: str | None = None,
+    ) -> PageVisit:
+        """Load ``path`` from file://, take a full-page screenshot and, if asked, print a PDF.
+
+        ``evaluate``: a JavaScript expression run after the load (its JSON string result is
+        parsed into ``visit.evaluated``).
+        """
         url = Path(path).resolve().as_uri()
         visit = PageVisit(url)
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -229,6 +244,7 @@ class Chromium:
                 {
                     "format": "png",
                     "captureBeyondViewport": True,
+                    "optimizeForSpeed": True,
                     "clip": {
                         "x": 0,
                         "y": 0,
@@ -240,8 +256,14 @@ class Chromium:
                 session,
             )
             visit.screenshot = base64.b64decode(shot["data"])
-            pdf = self.call("Page.printToPDF", {"preferCSSPageSize": True}, session)
-            visit.pdf = base64.b64decode(pdf["data"])
+            if pdf:
+                printed = self.call("Page.printToPDF", {"preferCSSPageSize": True}, session)
+                visit.pdf = base64.b64decode(printed["data"])
+            if evaluate is not None:
+                value = self.call(
+                    "Runtime.evaluate", {"expression": evaluate, "returnByValue": True}, session
+                )
+                visit.evaluated = json.loads(value["result"]["value"])
             self._pump(seconds=0.1)
         finally:
             self.call("Target.closeTarget", {"targetId": target})

@@ -7,7 +7,10 @@ no network request), printable on A4. Research use only.
 
 from __future__ import annotations
 
+from rtpredict.report._batch import write_reports, write_tumour_reports
+from rtpredict.report._cohort import render_cohort_report, write_cohort_report
 from rtpredict.report._context import CohortView, cohort_view
+from rtpredict.report._multiqc import write_multiqc
 from rtpredict.report._qc import QCCheck, evaluate_qc
 from rtpredict.report._rules import ReportRules, load_rules
 from rtpredict.report._tumour import render_tumour_report, write_tumour_report
@@ -19,6 +22,11 @@ __all__ = [
     "cohort_view",
     "evaluate_qc",
     "load_rules",
+    "render_cohort_report",
     "render_tumour_report",
+    "write_cohort_report",
+    "write_multiqc",
+    "write_reports",
     "write_tumour_report",
+    "write_tumour_reports",
 ]

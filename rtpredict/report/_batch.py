@@ -1,17 +1,25 @@
-"""Write the reports of a whole cohort: one HTML per tumour, in parallel if asked."""
+"""Write all of a cohort's reports: one per tumour (in parallel if asked), cohort, MultiQC."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import multiprocessing as mp
 import os
 import re
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
+
+from anndata import AnnData
 
 from rtpredict.errors import InputError
-from rtpredict.report._context import CohortView
+from rtpredict.report._cohort import write_cohort_report
+from rtpredict.report._context import CohortView, cohort_view
+from rtpredict.report._multiqc import write_multiqc
 from rtpredict.report._render import write_html
+from rtpredict.report._rules import ReportRules
 from rtpredict.report._tumour import render_tumour_report
 
 logger = logging.getLogger("rtpredict.report")
@@ -64,3 +72,34 @@ def write_tumour_reports(
         _VIEW = None
     logger.info("wrote %d tumour reports into %s", len(sizes), outdir)
     return sizes
+
+
+def write_reports(
+    adata: AnnData,
+    outdir: str | os.PathLike,
+    *,
+    multiqc_dir: str | os.PathLike | None = None,
+    jobs: int = 1,
+    rules: ReportRules | str | os.PathLike | None = None,
+    cards: Mapping[str, Any] | None = None,
+    panel: str | os.PathLike | None = None,
+    date: dt.date | str | None = None,
+) -> dict[str, Any]:
+    """Write every tumour's report, the cohort report and (optionally) the MultiQC tables.
+
+    ``outdir/<sample>.html`` per tumour and ``outdir/cohort.html``; ``multiqc_dir`` receives
+    ``rtpredict_qc_mqc.tsv`` and ``rtpredict_predictions_mqc.tsv``. Returns a summary: paths,
+    sizes in bytes and the tumours whose scores QC withheld.
+    """
+    view = cohort_view(adata, rules=rules, cards=cards, panel=panel, date=date)
+    sizes = write_tumour_reports(view, outdir, jobs=jobs)
+    cohort = write_cohort_report(adata, Path(outdir) / "cohort.html", view=view)
+    multiqc = write_multiqc(view, multiqc_dir) if multiqc_dir is not None else []
+    return {
+        "tumour_reports": {s: report_path(outdir, s) for s in sizes},
+        "sizes": sizes,
+        "cohort_report": cohort,
+        "cohort_size": cohort.stat().st_size,
+        "multiqc": multiqc,
+        "withheld": [str(s) for s in view.status.index[view.status == "fail"]],
+    }
