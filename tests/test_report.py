@@ -162,6 +162,17 @@ def test_report_renders_what_the_anndata_holds_and_computes_nothing(cohort):
     assert "RSI 0.777: above the published threshold of 0.46, read as radioresistant" in text
 
 
+def test_an_estimate_outside_its_own_interval_is_flagged(cohort):
+    edited = cohort.copy()
+    columns = [f"demo_recurrence_event_probability{s}" for s in ("", "_lower", "_upper")]
+    edited.obs.loc["SIM001", columns] = [0.9, 0.2, 0.5]
+    edited.obs.loc["SIM002", columns] = [0.3, 0.2, 0.5]
+    view = cohort_view(edited, date=DATE)
+    warning = "estimate lies outside the interval of its bootstrap refits"
+    assert warning in text_of(render_tumour_report(view, "SIM001"))
+    assert warning not in text_of(render_tumour_report(view, "SIM002"))
+
+
 def test_model_trained_on_simulated_data_is_labelled_so(pages):
     text = text_of(pages["SIM001"])
     assert "was trained on SIMULATED tumours" in text
@@ -220,13 +231,21 @@ def test_user_strings_are_escaped_in_html_and_in_matplotlib_svg(cohort):
     site.loc["SIM001"] = XSS
     hostile.obs["site"] = site.astype("category")
     hostile.obs["cohort"] = hostile.obs["cohort"].astype(str).replace("SIM-A", f'"{XSS}')
+    hostile.uns["recurrence_prediction"] = {**hostile.uns["recurrence_prediction"]}
+    hostile.uns["recurrence_prediction"]["model"] = {
+        **hostile.uns["recurrence_prediction"]["model"],
+        "name": f"m{XSS}",
+    }
     view = cohort_view(hostile, date=DATE)
-    for html in (render_tumour_report(view, "SIM001"), render_cohort_report(view)):
+    tumour, cohort_page = render_tumour_report(view, "SIM001"), render_cohort_report(view)
+    for html in (tumour, cohort_page):
         assert XSS not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    tumour = render_tumour_report(view, "SIM001")
+    # matplotlib writes text into its SVG: the site in a SHAP label, the model in titles
     svgs = re.findall(r"<svg.*?</svg>", tumour, flags=re.DOTALL)
     assert any("Tumour site = &lt;script&gt;alert(1)&lt;/script&gt;" in s for s in svgs)
+    svgs = re.findall(r"<svg.*?</svg>", cohort_page, flags=re.DOTALL)
+    assert any(">m&lt;script&gt;alert(1)&lt;/script&gt;</text>" in s for s in svgs)
     assert "<script" not in tumour  # no script at all in a tumour report
 
 

@@ -262,8 +262,28 @@ def _waterfall(view: CohortView, info: ModelInfo, sample: str, row: Mapping) -> 
     return {"figure": figure, "top": words}
 
 
+def _outside(value: Any, lower: Any, upper: Any) -> bool:
+    """True when a point estimate lies outside its own interval (all three present)."""
+    if any(fmt.is_missing(v) for v in (value, lower, upper)):
+        return False
+    return not float(lower) <= float(value) <= float(upper)
+
+
 def _caveats(info: ModelInfo, row: Mapping[str, Any]) -> list[str]:
     notes = []
+    key = info.key
+    probability = f"{key}_event_probability"
+    stem = probability if probability in row else f"{key}_prediction"
+    bounds = (
+        (f"{stem}_lower", f"{stem}_upper")
+        if stem == probability
+        else (f"{key}_lower", f"{key}_upper")
+    )
+    if _outside(row.get(stem), row.get(bounds[0]), row.get(bounds[1])):
+        notes.append(
+            "The model's estimate lies outside the interval of its bootstrap refits: the "
+            "prediction is unstable for this tumour. Read it with extra caution."
+        )
     for feature, seen in info.categories.items():
         value = row.get(feature)
         if not fmt.is_missing(value) and str(value) not in seen:
