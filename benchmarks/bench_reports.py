@@ -11,6 +11,7 @@ process (less sensitive to a busy machine). Also reports the file sizes.
 Usage::
 
     python benchmarks/bench_reports.py [--tumours 1000] [--jobs 2] [--repeats 1] [--json out.json]
+                                       [--h5ad cohort1000.h5ad]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 import warnings
 from pathlib import Path
 
+import anndata
 import numpy as np
 import pandas as pd
 
@@ -89,10 +91,18 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--h5ad", type=Path, help="cache of the built cohort: read if present, else written"
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
-    adata = cohort(args.tumours)
+    if args.h5ad is not None and args.h5ad.is_file():
+        adata = anndata.read_h5ad(args.h5ad)
+    else:
+        adata = cohort(args.tumours)
+        if args.h5ad is not None:
+            adata.write_h5ad(args.h5ad)
     print(f"cohort of {adata.n_obs} tumours x {adata.n_vars} genes built in "
           f"{time.perf_counter() - start:.1f} s")  # fmt: skip
     results: dict = {"tumours": adata.n_obs, "genes": adata.n_vars}

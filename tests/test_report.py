@@ -365,3 +365,18 @@ def test_cli_refuses_a_sample_id_that_is_not_a_file_name(cohort, tmp_path, monke
     assert cli.main(["report", str(source), "-o", str(tmp_path / "r")]) == 2
     assert "'../escape' cannot name a report file" in capsys.readouterr().err
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_a_cohort_without_features_or_predictions_still_renders(cohort):
+    qc_only = cohort[:3].copy()
+    keep = ["n_read_pairs", "mapping_rate", "n_fragments_mapped", "site", "genes_detected"]
+    qc_only.obs = qc_only.obs[keep]
+    qc_only.uns = {}
+    qc_only.obsm = {}
+    view = cohort_view(qc_only, date=DATE)
+    text = text_of(render_tumour_report(view, "SIM001"))
+    assert "No model predictions are stored for this tumour." in text
+    assert "RSI not available: RSI was not scored." in text
+    assert "No DNA analysis was run for this cohort." in text
+    assert "Not measured" in text  # strandedness: no column
+    assert "Tumours" in text_of(render_cohort_report(view))

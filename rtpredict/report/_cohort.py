@@ -52,7 +52,7 @@ def _headline_column(info: ModelInfo, obs: pd.DataFrame) -> tuple[str, str, bool
 
 def _sortable(value: Any) -> str:
     """A numeric sort key for the table script ("" sorts last)."""
-    return "" if fmt.is_missing(value) else repr(float(value))
+    return "" if fmt.is_missing(value) else f"{float(value):.6g}"
 
 
 def _tumour_rows(view: CohortView) -> tuple[list[dict], list[dict]]:

@@ -36,7 +36,7 @@ CLINICAL = {
     "gard_fractions_to_target": "Fractions to target GARD",
 }
 DNA = {
-    "dna_tmb": "Tumour mutational burden (/Mb)",
+    "dna_tmb": "TMB (mutations/Mb)",
     "dna_hotspot_count": "Hotspot mutations",
     "dna_nrf2_pathway": "NRF2 pathway mutated",
     "dna_repair_defect": "DNA-repair gene mutated",

@@ -13,6 +13,15 @@ from rtpredict.report import _format as fmt
 from rtpredict.report._svg import ACCENT, NEUTRAL, RISK_DOWN, RISK_UP, style, to_svg
 
 WIDTH = 6.4  # inches: fits an A4 page with margins
+#: above this many points a scatter is embedded as an image (PNG data URI), not as vectors
+RASTER_POINTS = 300
+#: longest row label of a waterfall (characters) that fits left of its bars
+LABEL_CHARS = 42
+
+
+def _fit(label: str) -> str:
+    """Shorten a row label to `LABEL_CHARS`, marking the cut."""
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def waterfall(
@@ -65,7 +74,7 @@ def waterfall(
         ax.plot([end], [0], marker="D", color="#222222")
         # row labels as plain text: far cheaper to draw than tick labels
         rows = [
-            *labels,
+            *(_fit(label) for label in labels),
             f"This tumour: {fmt.number(end)}",
             f"Average training tumour: {fmt.number(start)}",
         ]
@@ -130,10 +139,12 @@ def embedding(
         fig = Figure(figsize=(3.1, 2.7))
         ax = fig.add_axes((0.15, 0.15, 0.62, 0.72))
         cax = fig.add_axes((0.80, 0.15, 0.03, 0.72))
+        raster = len(coords) > RASTER_POINTS
         if (~shown).any():
             ax.scatter(
                 coords[~shown, 0],
                 coords[~shown, 1],
+                rasterized=raster,
                 s=26,
                 facecolors="none",
                 edgecolors=NEUTRAL,
@@ -144,6 +155,7 @@ def embedding(
             coords[shown, 1],
             c=colour[shown],
             cmap="viridis",
+            rasterized=raster,
             s=22,
             edgecolors="white",
             linewidths=0.4,
@@ -223,6 +235,7 @@ def qc_strip(
                     jitter[chosen],
                     marker=shape,
                     color=colour,
+                    rasterized=len(values) > RASTER_POINTS,
                     s=22,
                     label=f"{status} ({int(chosen.sum())})",
                 )
