@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from html import unescape
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -380,3 +381,27 @@ def test_a_cohort_without_features_or_predictions_still_renders(cohort):
     assert "No DNA analysis was run for this cohort." in text
     assert "Not measured" in text  # strandedness: no column
     assert "Tumours" in text_of(render_cohort_report(view))
+
+
+def test_header_names_model_versions_and_checksums(pages):
+    text = text_of(pages["SIM001"])
+    assert "demo_recurrence SIMULATED (built 2026-11-28 with rtpredict 0.1.0.dev0; SHA-256" in text
+    assert "recurrence (built 2025-01-01 with rtpredict 0.1.0.dev0; SHA-256 3ffb57f967b3…)" in text
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_text_colours_meet_wcag_aa_contrast():
+    css = (Path(__file__).parents[1] / "rtpredict/report/templates/report.css").read_text()
+    var = dict(re.findall(r"--([\w-]+): (#[0-9a-f]{6})", css))
+    pairs = [("ink", "#ffffff"), ("muted", "#ffffff"), ("muted", var["panel"]),
+             ("accent", "#ffffff"), ("pass", var["pass-bg"]), ("warn", var["warn-bg"]),
+             ("fail", var["fail-bg"]), ("up", "#ffffff"), ("down", "#ffffff")]  # fmt: skip
+    for fg, bg in pairs:
+        light, dark = sorted((relative_luminance(var[fg]), relative_luminance(bg)), reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, (fg, bg)

@@ -269,7 +269,8 @@ def _outside(value: Any, lower: Any, upper: Any) -> bool:
     return not float(lower) <= float(value) <= float(upper)
 
 
-def _caveats(info: ModelInfo, row: Mapping[str, Any]) -> list[str]:
+def _caveats(info: ModelInfo, row: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What weakens this prediction: each with a short form (at a glance) and a sentence."""
     notes = []
     key = info.key
     probability = f"{key}_event_probability"
@@ -281,20 +282,31 @@ def _caveats(info: ModelInfo, row: Mapping[str, Any]) -> list[str]:
     )
     if _outside(row.get(stem), row.get(bounds[0]), row.get(bounds[1])):
         notes.append(
-            "The model's estimate lies outside the interval of its bootstrap refits: the "
-            "prediction is unstable for this tumour. Read it with extra caution."
+            {
+                "short": "unstable estimate",
+                "text": "The model's estimate lies outside the interval of its bootstrap refits: "
+                "the prediction is unstable for this tumour. Read it with extra caution.",
+            }
         )
     for feature, seen in info.categories.items():
         value = row.get(feature)
         if not fmt.is_missing(value) and str(value) not in seen:
             notes.append(
-                f"{feature_label(feature)} “{value}” was not in this model's training data, so "
-                f"the model treated it as unknown (it knows: {', '.join(seen)})."
+                {
+                    "short": f"{feature_label(feature).lower()} “{value}” unknown to the model",
+                    "text": f"{feature_label(feature)} “{value}” was not in this model's "
+                    f"training data, so the model treated it as unknown (it knows: "
+                    f"{', '.join(seen)}).",
+                }
             )
     missing = [feature_label(f) for f in info.feature_names if fmt.is_missing(row.get(f))]
     if missing:
         notes.append(
-            f"Not available for this tumour, treated as missing by the model: {', '.join(missing)}."
+            {
+                "short": f"{len(missing)} input{'s' if len(missing) > 1 else ''} missing",
+                "text": "Not available for this tumour, treated as missing by the model: "
+                f"{', '.join(missing)}.",
+            }
         )
     return notes
 

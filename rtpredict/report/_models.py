@@ -85,6 +85,15 @@ class ModelInfo:
         }
 
     @property
+    def version(self) -> str:
+        """The model's version in words: when its card was built, with which rtpredict."""
+        if not self.card:
+            return "version unknown (no model card)"
+        created = str(self.card.get("created") or "")[:10] or "date unknown"
+        built_with = (self.card.get("versions") or {}).get("rtpredict")
+        return f"built {created}" + (f" with rtpredict {built_with}" if built_with else "")
+
+    @property
     def validation(self) -> Mapping[str, Any] | None:
         """The card's validation block, if any."""
         return (self.card or {}).get("validation") or None
