@@ -1,0 +1,360 @@
+"""``write_cohort_report``: every tumour at a glance, distributions, models and QC of a cohort."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from anndata import AnnData
+
+from rtpredict.report import _figures
+from rtpredict.report import _format as fmt
+from rtpredict.report._context import (
+    RESEARCH_USE,
+    CohortView,
+    cohort_view,
+    limitations,
+    methods,
+)
+from rtpredict.report._features import feature_label, value_text
+from rtpredict.report._models import (
+    LOWER_IS_BETTER,
+    ModelInfo,
+    comparison_table,
+    metric_label,
+    predictor_label,
+    random_sets_text,
+    scheme_text,
+    validation_table,
+)
+from rtpredict.report._render import render, write_html
+from rtpredict.report._rules import ReportRules
+
+#: principal components computed for the embedding (two are drawn)
+EMBEDDING_COMPONENTS = 2
+
+
+def _headline_column(info: ModelInfo, obs: pd.DataFrame) -> tuple[str, str, bool]:
+    """The obs column a model's headline comes from, its name in words, and if it is a share."""
+    probability = f"{info.key}_event_probability"
+    if probability in obs.columns:
+        horizon = f" within {info.horizon:g} y" if info.horizon else ""
+        return probability, f"P({info.target}{horizon})", True  # e.g. P(recurrence within 5 y)
+    if info.objective == "binary:logistic":
+        return f"{info.key}_prediction", f"P({info.target})", True
+    return f"{info.key}_prediction", f"predicted {info.target}", False
+
+
+def _sortable(value: Any) -> str:
+    """A numeric sort key for the table script ("" sorts last)."""
+    return "" if fmt.is_missing(value) else f"{float(value):.6g}"
+
+
+def _tumour_rows(view: CohortView) -> tuple[list[dict], list[dict]]:
+    obs = view.obs
+    models = []
+    for info in view.models:
+        column, label, share = _headline_column(info, obs)
+        models.append({"info": info, "column": column, "label": label, "share": share})
+    rows = []
+    for sample in obs.index:
+        row = obs.loc[sample]
+        withheld = view.withheld(sample)
+        cells = []
+        for m in models:
+            value = row.get(m["column"])
+            percentile = row.get(f"{m['info'].key}_percentile")
+            band = view.rules.band(float(percentile)) if not fmt.is_missing(percentile) else None
+            cells.append(
+                {
+                    "value": fmt.percent(value) if m["share"] else fmt.number(value),
+                    "sort": _sortable(value),
+                    "percentile": fmt.ordinal(percentile),
+                    "band": band.label if band else fmt.MISSING,
+                    "percentile_sort": _sortable(percentile),
+                }
+            )
+        mutated = [
+            g
+            for g in view.dna["genes"]
+            if not fmt.is_missing(row.get(f"dna_{g}_mutated")) and bool(row.get(f"dna_{g}_mutated"))
+        ]
+        has_dna = "dna_available" in obs.columns and bool(row.get("dna_available"))
+        qc = [c for c in view.qc[sample] if c.status != "pass"]
+        rows.append(
+            {
+                "sample": sample,
+                "site": value_text(row.get("site")) if "site" in obs else fmt.MISSING,
+                "status": view.status[sample],
+                "qc_notes": "; ".join(c.message for c in qc),
+                "withheld": withheld,
+                "models": cells,
+                "rsi": fmt.number(row.get("rsi"), 3),
+                "rsi_sort": _sortable(row.get("rsi")),
+                "gard": fmt.number(row.get("gard"), 1),
+                "gard_sort": _sortable(row.get("gard")),
+                "dna": ", ".join(mutated) if mutated else ("none" if has_dna else "no DNA data"),
+            }
+        )
+    return rows, models
+
+
+def _passing(view: CohortView, column: str) -> np.ndarray:
+    if column not in view.obs.columns:
+        return np.array([])
+    values = pd.to_numeric(view.obs[column], errors="coerce")
+    return values[(view.status != "fail").to_numpy()].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _distributions(view: CohortView, models: list[dict]) -> list:
+    n_withheld = int((view.status == "fail").sum())
+    note = f" {n_withheld} tumours failing QC are left out." if n_withheld else ""
+    figures = []
+    for i, m in enumerate(models):
+        info = m["info"]
+        figures.append(
+            _figures.distribution(
+                _passing(view, m["column"]),
+                prefix=f"dist-model-{i}",
+                title=info.name + (" (SIMULATED)" if info.simulated else ""),
+                xlabel=m["label"],
+                description=f"Histogram of {m['label']} from model {info.name}.{note}",
+            )
+        )
+    if "rsi" in view.obs.columns:
+        threshold = view.rsi["threshold"]
+        figures.append(
+            _figures.distribution(
+                _passing(view, "rsi"),
+                prefix="dist-rsi",
+                title="RSI",
+                xlabel="RSI (higher = more radioresistant)",
+                description=f"Histogram of RSI with the published threshold {threshold}.{note}",
+                threshold=threshold,
+                threshold_label=f"threshold {threshold}",
+            )
+        )
+    if "gard" in view.obs.columns:
+        target = view.gard["target"]
+        figures.append(
+            _figures.distribution(
+                _passing(view, "gard"),
+                prefix="dist-gard",
+                title="GARD at the recorded schedule",
+                xlabel="GARD",
+                description=f"Histogram of GARD.{note}",
+                threshold=target,
+                threshold_label=f"target {target:g}" if target is not None else "",
+            )
+        )
+    return figures
+
+
+def _embedding_coords(adata: AnnData) -> tuple[np.ndarray, tuple[str, str], str] | None:
+    """A 2-D embedding: obsm UMAP or PCA if present, else PCA of log1p(TPM) (scanpy)."""
+    for key, names in (("X_umap", ("UMAP 1", "UMAP 2")), ("X_pca", ("PC 1", "PC 2"))):
+        if key in adata.obsm and np.asarray(adata.obsm[key]).shape[1] >= 2:
+            return np.asarray(adata.obsm[key])[:, :2], names, f"obsm['{key}']"
+    if adata.n_obs < 3 or adata.n_vars < 3:
+        return None
+    import scanpy as sc
+
+    data = AnnData(X=np.asarray(adata.X, dtype=np.float32))
+    sc.pp.pca(data, n_comps=EMBEDDING_COMPONENTS, svd_solver="arpack", random_state=0)
+    ratio = data.uns["pca"]["variance_ratio"]
+    names = (f"PC 1 ({fmt.percent(ratio[0])})", f"PC 2 ({fmt.percent(ratio[1])})")
+    return data.obsm["X_pca"][:, :2], names, "PCA of log1p(TPM) over all genes (scanpy)"
+
+
+def _embeddings(view: CohortView, models: list[dict]) -> dict[str, Any]:
+    found = _embedding_coords(view.adata)
+    if found is None:
+        return {"figures": [], "source": "too few tumours or genes for an embedding"}
+    coords, names, source = found
+    withheld = (view.status == "fail").to_numpy()
+    figures = []
+    for i, m in enumerate(models):
+        if m["column"] not in view.obs.columns:
+            continue
+        colour = pd.to_numeric(view.obs[m["column"]], errors="coerce").to_numpy(dtype=float)
+        figures.append(
+            _figures.embedding(
+                coords,
+                colour,
+                withheld=withheld,
+                prefix=f"embedding-{i}",
+                title=f"Coloured by {m['info'].name}",
+                axis_names=names,
+                colour_label=m["label"],
+                description=(
+                    f"Tumours on the first two components of the {source}, coloured by "
+                    f"{m['label']} of model {m['info'].name}; tumours failing QC as grey rings."
+                ),
+            )
+        )
+    return {"figures": figures, "source": source}
+
+
+def _model_cards(view: CohortView) -> list[dict[str, Any]]:
+    cards = []
+    for i, info in enumerate(view.models):
+        card = info.card or {}
+        validation = info.validation
+        entry: dict[str, Any] = {
+            "info": info,
+            "description": card.get("description", ""),
+            "data_source": card.get("data_source", ""),
+            "licence": card.get("licence", ""),
+            "created": card.get("created", ""),
+            "training": card.get("training", {}),
+            "features": [feature_label(f) for f in info.feature_names],
+            "validation": None,
+        }
+        if validation:
+            primary_metric = validation.get("primary_metric")
+            primary = [
+                r for r in validation.get("metrics", []) if r.get("metric") == primary_metric
+            ]
+            sets = validation.get("random_sets") or {}
+            quantiles = sets.get("quantiles", {}) if sets.get("status") == "done" else {}
+            band = (quantiles.get("0.025"), quantiles.get("0.975")) if quantiles else None
+            label = metric_label(str(primary_metric))
+
+            def bound(r: Mapping, key: str) -> float:
+                return np.nan if fmt.is_missing(r.get(key)) else float(r[key])
+
+            entry["validation"] = {
+                "scheme": scheme_text(validation),
+                "ci": validation.get("scheme", {}).get("ci", ""),
+                "metric": label,
+                "table": validation_table(validation),
+                "comparisons": comparison_table(validation),
+                "random_sets": random_sets_text(validation),
+                "band": band is not None,
+                "forest": _figures.forest(
+                    [predictor_label(str(r.get("predictor"))) for r in primary],
+                    [bound(r, "estimate") for r in primary],
+                    [bound(r, "lower") for r in primary],
+                    [bound(r, "upper") for r in primary],
+                    prefix=f"forest-{i}",
+                    title=f"{info.name}: {label}",
+                    xlabel=f"{label} (95% CI)",
+                    description=(
+                        f"Validation of model {info.name} against its baselines, {label}: "
+                        + "; ".join(
+                            f"{predictor_label(str(r.get('predictor')))} "
+                            f"{fmt.number(r.get('estimate'), 3)}"
+                            for r in primary
+                        )
+                    ),
+                    chance=None if primary_metric in LOWER_IS_BETTER else 0.5,
+                    band=band,
+                ),
+            }
+        cards.append(entry)
+    return cards
+
+
+def _qc_overview(view: CohortView) -> dict[str, Any]:
+    counts = {s: int((view.status == s).sum()) for s in ("pass", "warn", "fail")}
+    figures = []
+    for rule in view.rules.qc:
+        if rule.kind not in ("minimum", "per_gene", "fraction_of_genes"):
+            continue
+        checks = [next(c for c in view.qc[s] if c.rule == rule.name) for s in view.obs.index]
+        column = next((c for c in rule.columns if c in view.obs.columns), None)
+        if column is None:
+            continue
+        values = pd.to_numeric(view.obs[column], errors="coerce").to_numpy(dtype=float)
+        if rule.kind != "minimum":
+            values = values / max(view.adata.n_vars, 1)
+        as_percent = rule.kind == "fraction_of_genes" or column.endswith(("_rate", "_fraction"))
+        figures.append(
+            _figures.qc_strip(
+                values,
+                [c.status for c in checks],
+                prefix=f"qc-{rule.name}",
+                title=rule.label,
+                xlabel=rule.unit,
+                warn_below=rule.warn_below,
+                fail_below=rule.fail_below,
+                description=(
+                    f"{rule.label} of each tumour with the warning and failure thresholds: "
+                    + ", ".join(f"{k} {v}" for k, v in counts.items())
+                ),
+                as_percent=as_percent,
+            )
+        )
+    flagged = [
+        {
+            "sample": s,
+            "status": view.status[s],
+            "checks": [c for c in view.qc[s] if c.status != "pass"],
+        }
+        for s in view.obs.index
+        if view.status[s] != "pass"
+    ]
+    return {"counts": counts, "figures": figures, "flagged": flagged, "rules": view.rules.qc}
+
+
+def cohort_context(view: CohortView, *, tumour_links: bool = True) -> dict[str, Any]:
+    """Everything the cohort report shows."""
+    rows, models = _tumour_rows(view)
+    sites = view.obs["site"].astype(str).value_counts() if "site" in view.obs else pd.Series()
+    return {
+        "research_use": RESEARCH_USE,
+        "date": view.date,
+        "provenance": view.provenance,
+        "n_tumours": view.adata.n_obs,
+        "sites": [{"site": k, "n": int(v)} for k, v in sites.items()],
+        "models": view.models,
+        "model_columns": models,
+        "rows": rows,
+        "tumour_links": tumour_links,
+        "distributions": _distributions(view, models),
+        "embedding": _embeddings(view, models),
+        "cards": _model_cards(view),
+        "qc": _qc_overview(view),
+        "methods": methods(view),
+        "limitations": limitations(view),
+        "reference": view.reference,
+    }
+
+
+def render_cohort_report(view: CohortView, *, tumour_links: bool = True) -> str:
+    """Return the HTML of the cohort report from a prepared `cohort_view`."""
+    return render(
+        "cohort.html.j2", script="sort.js", **cohort_context(view, tumour_links=tumour_links)
+    )
+
+
+def write_cohort_report(
+    adata: AnnData,
+    path: str | os.PathLike,
+    *,
+    rules: ReportRules | str | os.PathLike | None = None,
+    cards: Mapping[str, Any] | None = None,
+    panel: str | os.PathLike | None = None,
+    date: dt.date | str | None = None,
+    tumour_links: bool = True,
+    view: CohortView | None = None,
+) -> Path:
+    """Write the cohort report: all tumours, distributions, embedding, models, QC overview.
+
+    Renders what ``rtpredict.tl`` and ``rtpredict.models`` wrote into ``adata``; tumours failing
+    QC appear with their scores withheld. The only computation is the 2-D embedding (scanpy
+    PCA of log1p(TPM), unless ``obsm`` holds ``X_umap`` or ``X_pca``). The table sorts by
+    column with a small inline script (allowed by the page's Content-Security-Policy by its
+    hash) and reads fine without it. Options as `write_tumour_report`; ``tumour_links`` links
+    each ID to ``<sample>.html`` beside this file.
+    """
+    if view is None:
+        view = cohort_view(adata, rules=rules, cards=cards, panel=panel, date=date)
+    path = Path(path)
+    write_html(path, render_cohort_report(view, tumour_links=tumour_links))
+    return path
