@@ -5,6 +5,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+report: "report/workflow.rst"
+
+
 configfile: "config.yaml"
 
 
@@ -18,6 +21,7 @@ include: "rules/variants.smk"
 include: "rules/features.smk"
 include: "rules/predict.smk"
 include: "rules/train.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -22,6 +22,7 @@ _SUBMODULES = (
     "genomics",
     "models",
     "qc",
+    "report",
     "simulate",
 )
 

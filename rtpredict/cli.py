@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "pseudonymise": "pseudonymise",
     "train": "train",
     "predict": "predict",
+    "report": "report",
 }
 
 

@@ -329,5 +329,27 @@ def provenance_args():
     return "--input " + " ".join(pairs)
 
 
+def _model_cards():
+    """Model cards of the configured models that are files (shipped ones need none)."""
+    return [
+        re.sub(r"(\.card)?\.json$", ".card.json", m)
+        for m in config["predict"]["models"]
+        if not m.startswith("default:")
+    ]
+
+
+def report_inputs(wildcards):
+    return {"h5ad": "results/cohort.predictions.h5ad", "cards": _model_cards()}
+
+
+def report_card_args():
+    cards = _model_cards()
+    return "--model-card " + " ".join(shlex.quote(c) for c in cards) if cards else ""
+
+
 def final_outputs():
-    return ["results/cohort.predictions.h5ad"]
+    return [
+        "results/cohort.predictions.h5ad",
+        "results/reports/cohort.html",
+        *_per_sample("results/reports/{sample}.html"),
+    ]

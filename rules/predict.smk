@@ -7,7 +7,11 @@ rule predict:
         unpack(predict_inputs),
     output:
         h5ad="results/cohort.predictions.h5ad",
-        tsv="results/tables/predictions.tsv",
+        tsv=report(
+            "results/tables/predictions.tsv",
+            caption="../report/predictions.rst",
+            category="Predictions",
+        ),
     log:
         "results/logs/predict.log",
     benchmark:

@@ -3,8 +3,9 @@
 # included. Extra arguments go to pytest (e.g. -m "not workflow" for the fast tests only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --tests
 export PATH="$PWD/.venv/bin:$PATH"
+export RTPREDICT_REQUIRE_BROWSER=1  # the report tests fail, not skip, without Chromium
 ruff check rtpredict tests benchmarks scripts
 ruff format --check rtpredict tests benchmarks scripts
 snakefmt --check Snakefile rules

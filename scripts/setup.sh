@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up rtpredict on Debian 12: the bioinformatics tools from Debian's packages and a .venv
 # with the package (editable) and its test extras. Idempotent: a second run installs nothing.
+# --tests also installs what the test suite needs (headless Chromium and a font, for the
+# report tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,10 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 "$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || {
   echo "rtpredict needs Python >= 3.11 (set PYTHON=/path/to/python3.11)." >&2; exit 1; }
 "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+if [ "${1:-}" = "--tests" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -164,6 +164,12 @@ def test_features_predictions_and_provenance(finished_run, small_cohort):
     assert fastqs[r1.name] == hashlib.sha256(r1.read_bytes()).hexdigest()
     assert manifest["software"]["rtpredict"]
     assert manifest["config"]["quantifier"] in ("salmon", "star")
+    reports = workdir / "results" / "reports"
+    names = sorted(p.stem for p in reports.glob("*.html"))
+    assert names == ["SIM001", "SIM002", "SIM003", "cohort"]
+    poor = (reports / "SIM003.html").read_text()
+    assert "withheld" in poor.lower(), "the poor library's score is withheld"
+    assert (workdir / "results" / "multiqc" / "rtpredict_qc_mqc.tsv").is_file()
 
 
 def test_truncated_fastq_stops_the_tumour_before_any_tool(tmp_path, small_cohort):

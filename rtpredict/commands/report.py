@@ -11,6 +11,7 @@ rtpredict/report/rules.yaml) gets no score, and its report says why. Research us
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import time
 from pathlib import Path
@@ -34,8 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model-card",
         nargs="*",
         default=[],
-        metavar="MODEL=CARD",
-        help="model card (.card.json) of a model not shipped with rtpredict, by its name",
+        metavar="[MODEL=]CARD",
+        help="model card (.card.json) of a model not shipped with rtpredict (named by the card "
+        "itself, or MODEL=CARD)",
     )
     parser.add_argument("--panel", type=Path, help="DNA panel YAML (default: the shipped panel)")
     parser.add_argument("--date", help="report date, YYYY-MM-DD (default: today)")
@@ -52,7 +54,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}.")
-    cards = {name: Path(path) for name, path in sample_paths(args.model_card).items()}
+    cards = {}
+    for item in args.model_card:
+        if "=" in item:
+            cards.update({n: Path(p) for n, p in sample_paths([item]).items()})
+            continue
+        path = Path(item)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such model card")
+        name = json.loads(path.read_text()).get("name") or path.name.removesuffix(".card.json")
+        cards[name] = path
     for name, path in cards.items():
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such model card (for {name})")
