@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "hotspot-pileup": "hotspot_pileup",
     "features": "features",
     "check-fastq": "check_fastq",
+    "check-reference": "check_reference",
     "provenance": "provenance",
     "pseudonymise": "pseudonymise",
     "train": "train",

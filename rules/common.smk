@@ -139,8 +139,26 @@ def transcriptome_fasta():
     return REF.get("transcriptome_fasta") or "resources/transcriptome.fa"
 
 
+def reference_files(wildcards):
+    """The configured reference files (the derived transcriptome is consistent by making)."""
+    files = {"gtf": REF["gtf"]}
+    files |= {"genome": REF["genome_fasta"]} if REF.get("genome_fasta") else {}
+    if REF.get("transcriptome_fasta"):
+        files["transcriptome"] = REF["transcriptome_fasta"]
+    return files
+
+
+def reference_check_args():
+    return " ".join(
+        f"--{role} {shlex.quote(path)}" for role, path in reference_files(None).items()
+    )
+
+
 def salmon_index_inputs(wildcards):
-    inputs = {"transcriptome": transcriptome_fasta()}
+    inputs = {
+        "transcriptome": transcriptome_fasta(),
+        "checked": "results/qc/reference_check.json",
+    }
     if salmon_decoys():
         inputs["genome"] = REF["genome_fasta"]
     return inputs

@@ -1,10 +1,34 @@
-# Reference preparation: transcript FASTA (when not given), salmon and STAR indices.
+# Reference preparation: the reference files checked against each other, transcript FASTA
+# (when not given), salmon and STAR indices.
+
+
+rule check_reference:
+    input:
+        unpack(reference_files),
+    output:
+        "results/qc/reference_check.json",
+    log:
+        "results/logs/check_reference.log",
+    benchmark:
+        "results/benchmarks/check_reference.tsv"
+    conda:
+        "../envs/rtpredict.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, per_gb=500),
+        runtime=runtime(10, per_gb=5),
+    params:
+        rtpredict=RTPREDICT,
+        args=reference_check_args(),
+    shell:
+        "{params.rtpredict} check-reference {params.args} --output {output} > {log} 2>&1"
 
 
 rule transcriptome:
     input:
         genome=REF.get("genome_fasta") or "MISSING_genome_fasta",
         gtf=REF["gtf"],
+        checked="results/qc/reference_check.json",
     output:
         "resources/transcriptome.fa",
     log:
@@ -60,6 +84,7 @@ rule star_index:
     input:
         genome=REF.get("genome_fasta") or "MISSING_genome_fasta",
         gtf=REF["gtf"],
+        checked="results/qc/reference_check.json",
     output:
         directory("resources/star_index"),
     log:

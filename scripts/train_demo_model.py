@@ -93,7 +93,12 @@ def main() -> int:
 
     def model() -> RadiosensitivityModel:
         return RadiosensitivityModel(
-            "recurrence", features=FEATURES, horizon=5.0, n_bootstrap=20, random_state=SEED
+            "recurrence",
+            features=FEATURES,
+            horizon=5.0,
+            n_bootstrap=20,
+            id_salt=f"rtpredict-{NAME}",  # fixed: rebuilding gives byte-identical files
+            random_state=SEED,
         )
 
     with warnings.catch_warnings():

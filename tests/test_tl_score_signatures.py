@@ -223,3 +223,23 @@ def test_copy_bad_input_and_params():
         rtl.score_signatures(adata, ["winter_hypoxia"])
     with pytest.raises(InputError, match="layer"):
         rtl.score_signatures(adata, ["ifng_6"], layer="nope")
+
+
+def test_reference_percentile_places_each_tumour_in_the_reference_cohort():
+    from rtpredict.simulate import simulate_anndata
+
+    reference_cohort = simulate_anndata(200, seed=21, n_background_genes=20)
+    new = simulate_anndata(30, seed=22, n_background_genes=20)
+    stats = rtl.reference_statistics(reference_cohort, ["eustace_hypoxia", "buffa_hypoxia"])
+    scored_ref = rtl.score_signatures(
+        reference_cohort, ["eustace_hypoxia"], reference=stats, copy=True
+    )
+    rtl.score_signatures(new, ["eustace_hypoxia", "buffa_hypoxia"], reference=stats)
+    ref_scores = scored_ref.obs["eustace_hypoxia"].to_numpy()
+    empirical = [(ref_scores < v).mean() * 100 for v in new.obs["eustace_hypoxia"]]
+    np.testing.assert_allclose(new.obs["eustace_hypoxia_reference_percentile"], empirical, atol=5)
+    alone = rtl.score_signatures(new[:1].copy(), ["eustace_hypoxia"], reference=stats, copy=True)
+    assert alone.obs["eustace_hypoxia_reference_percentile"].iloc[0] == pytest.approx(
+        new.obs["eustace_hypoxia_reference_percentile"].iloc[0]
+    )
+    assert new.obs["buffa_hypoxia_reference_percentile"].between(0, 100).all()

@@ -443,6 +443,7 @@ def _signature_rows(view: CohortView, sample: str, row: Mapping[str, Any]) -> li
                 position = "below reference median"
             else:
                 position = "at reference median"
+            reference_rank = row.get(f"{s.name}_reference_percentile")
             rank = view.ranks.loc[sample, s.name] if s.name in view.ranks else np.nan
             rows.append(
                 {
@@ -461,6 +462,9 @@ def _signature_rows(view: CohortView, sample: str, row: Mapping[str, Any]) -> li
                     and not fmt.is_missing(value)
                     and not lo <= value <= hi,
                     "cohort_percentile": fmt.ordinal(rank),
+                    "reference_percentile": (
+                        None if fmt.is_missing(reference_rank) else fmt.ordinal(reference_rank)
+                    ),
                 }
             )
         if rows:

@@ -32,6 +32,10 @@ VERSION = 1
 MIN_RECOMMENDED_TUMOURS = 20
 
 
+#: percentile levels (as fractions) of the reference scores stored in the statistics
+QUANTILE_LEVELS = np.linspace(0.0, 1.0, 21)
+
+
 @dataclass
 class ReferenceStatistics:
     """Per-gene and per-signature statistics of a reference cohort (JSON-serialisable).
@@ -42,8 +46,9 @@ class ReferenceStatistics:
         Gene key (Ensembl ID, else upper-case symbol) -> ``{"median", "mean", "sd"}`` of the
         log-scale expression over the reference tumours.
     scores
-        Signature name -> method -> ``{"median", "min", "max"}`` of the reference tumours'
-        scores (for thresholds such as Eustace's "high" and for a frozen ssGSEA range).
+        Signature name -> method -> ``{"median", "min", "max", "quantiles"}`` of the reference
+        tumours' scores (for thresholds such as Eustace's "high", a frozen ssGSEA range, and a
+        new tumour's percentile in the reference cohort: :meth:`percentile`).
     n_tumours
         Size of the reference cohort.
     expression
@@ -67,6 +72,27 @@ class ReferenceStatistics:
         if method == "mean_z":
             return stats.get("sd", 0.0) > 0 and "mean" in stats
         return "median" in stats
+
+    def percentile(self, name: str, method: str, values: np.ndarray) -> np.ndarray:
+        """Return each value's percentile (0–100) among the reference scores of a signature.
+
+        Interpolated between the stored quantiles (every 5th percentile); a value equal to a
+        plateau of tied quantiles gets the plateau's middle. NaN for NaN values, and everywhere
+        when the reference holds no quantiles for the signature (files from before 0.1).
+        """
+        values = np.asarray(values, dtype=float)
+        quantiles = self.scores.get(name, {}).get(method, {}).get("quantiles")
+        if not quantiles:
+            return np.full(values.shape, np.nan)
+        q = np.asarray(quantiles, dtype=float)
+        step = 100.0 / (len(q) - 1)
+        first, last = np.searchsorted(q, values, "left"), np.searchsorted(q, values, "right")
+        out = np.where(
+            first < last,
+            (first + last - 1) / 2 * step,
+            np.interp(values, q, np.arange(len(q)) * step),
+        )
+        return np.where(np.isnan(values), np.nan, out)
 
     def gene(self, key: str) -> dict[str, float]:
         """Return the statistics of gene ``key``."""
@@ -112,7 +138,7 @@ class ReferenceStatistics:
         return cls(
             genes={str(k): {s: float(x) for s, x in v.items()} for k, v in genes.items()},
             scores={
-                str(name): {str(m): {s: float(x) for s, x in v.items()} for m, v in by.items()}
+                str(name): {str(m): {s: _number(x) for s, x in v.items()} for m, v in by.items()}
                 for name, by in (raw.get("scores") or {}).items()
             },
             n_tumours=int(raw.get("n_tumours", 0)),
@@ -137,6 +163,11 @@ class ReferenceStatistics:
         return cls.from_json(path.read_text(encoding="utf-8"), str(path))
 
 
+def _number(value: Any) -> float | list[float]:
+    """A statistic read from JSON: a number, or a list of numbers (the quantiles)."""
+    return [float(x) for x in value] if isinstance(value, list) else float(value)
+
+
 def _summary(values: np.ndarray) -> dict[str, float] | None:
     values = values[np.isfinite(values)]
     if values.size == 0:
@@ -145,6 +176,7 @@ def _summary(values: np.ndarray) -> dict[str, float] | None:
         "median": float(np.median(values)),
         "min": float(values.min()),
         "max": float(values.max()),
+        "quantiles": [float(q) for q in np.quantile(values, QUANTILE_LEVELS)],
     }
 
 

@@ -86,7 +86,9 @@ def score_signatures(
     Returns
     -------
     None, or the copy. Writes ``obs[name]`` and ``obs[f"{name}_coverage"]`` per signature (NaN
-    where coverage falls short, with the reason logged and kept in ``uns``), and
+    where coverage falls short, with the reason logged and kept in ``uns``),
+    ``obs[f"{name}_reference_percentile"]`` (0–100, the score's place among the reference
+    cohort's, from the reference statistics' quantiles) when a reference holds them, and
     ``uns[key]`` with ``params``, per-signature bookkeeping and the reference statistics used.
     """
     adata = adata.copy() if copy else adata
@@ -114,6 +116,12 @@ def score_signatures(
         name = prefix + item.signature.name
         adata.obs[name] = item.scores
         adata.obs[f"{name}_coverage"] = np.full(adata.n_obs, item.coverage)
+        if stats is not None and stats.scores.get(item.signature.name):
+            rule = item.signature.rule.method
+            label = method if rule == "gene_set" else rule
+            percentile = stats.percentile(item.signature.name, label, item.scores)
+            if np.isfinite(percentile).any():
+                adata.obs[f"{name}_reference_percentile"] = percentile
     params = {
         "method": method,
         "ties": ties,
