@@ -1,0 +1,213 @@
+"""Train one model across hospitals with Flower: only trees and aggregate sums leave a site.
+
+Subcommands (needs the optional extra: ``pip install 'rtpredict[federated]'``):
+
+* ``certificates DIR --host NAME``: the coordinator's CA and SuperLink server certificate.
+* ``keygen DIR --site-code CODE``: a site's SuperNode key pair (send only ``CODE.pub``).
+* ``superlink RUN_DIR``: run the coordinator's SuperLink (TLS + SuperNode authentication).
+* ``site SITE_DIR --cohort FILE --site-code CODE --plan PLAN --superlink HOST:PORT``: run a
+  site's SuperNode on its own cohort, agreeing to exactly this plan (its SHA-256).
+* ``run RUN_DIR --plan PLAN --superlink HOST:PORT --site-keys DIR``: allow-list the sites'
+  public keys, submit the run and wait for the model (``RUN_DIR/output/<plan name>.json``).
+
+Every Flower process runs with telemetry and update checks off, ``FLWR_HOME`` inside its
+folder, and no run-time installation of dependencies. ``--insecure`` (no TLS, no
+authentication) exists for rehearsals on one machine only. See ``docs/federated.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+from pathlib import Path
+
+from rtpredict.errors import InputError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 9092
+CONNECTION = "rtpredict"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the ``federated`` subcommands."""
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    p = sub.add_parser("certificates", help="make the consortium CA and SuperLink certificate")
+    p.add_argument("folder", type=Path)
+    p.add_argument(
+        "--host",
+        action="append",
+        default=[],
+        help="SuperLink host name or IP address the sites use (repeat); 127.0.0.1 and "
+        "localhost are always added for the SuperLink's own helper processes",
+    )
+
+    p = sub.add_parser("keygen", help="make a site's SuperNode key pair")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--site-code", required=True, help="pseudonymous site code, e.g. H01")
+
+    p = sub.add_parser("superlink", help="run the coordinator's SuperLink")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--certificates", type=Path, help="folder of `federated certificates`")
+    p.add_argument("--insecure", action="store_true", help="no TLS, no authentication")
+
+    p = sub.add_parser("site", help="run a site's SuperNode on its own cohort")
+    p.add_argument("site_dir", type=Path, help="the site's private folder (FLWR_HOME, register)")
+    p.add_argument("--cohort", type=Path, required=True, help="cohort.features.h5ad (or .tsv)")
+    p.add_argument("--site-code", required=True)
+    p.add_argument("--plan", type=Path, required=True, help="the agreed federation plan (YAML)")
+    p.add_argument("--superlink", required=True, help="HOST:PORT of the SuperLink")
+    p.add_argument("--ca", type=Path, help="the consortium's ca.crt")
+    p.add_argument("--key", type=Path, help="the site's private key (from `federated keygen`)")
+    p.add_argument("--runtime-port", type=int, default=9094, help="local port for ClientApps")
+    p.add_argument("--insecure", action="store_true", help="no TLS, no authentication")
+
+    p = sub.add_parser("run", help="allow-list the sites, run the federation, wait for the model")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--plan", type=Path, required=True)
+    p.add_argument("--superlink", default=f"127.0.0.1:{DEFAULT_PORT}", help="HOST:PORT")
+    p.add_argument("--ca", type=Path, help="the consortium's ca.crt")
+    p.add_argument("--site-keys", type=Path, help="folder of the sites' <code>.pub keys")
+    p.add_argument("--timeout", type=float, default=600, help="seconds per step (default 600)")
+    p.add_argument("--insecure", action="store_true", help="no TLS, no authentication")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to the subcommand."""
+    return {
+        "certificates": _certificates,
+        "keygen": _keygen,
+        "superlink": _superlink,
+        "site": _site,
+        "run": _run,
+    }[args.action](args)
+
+
+def _certificates(args: argparse.Namespace) -> int:
+    from rtpredict.federated._certificates import make_certificates
+
+    hosts = list(dict.fromkeys([*args.host, "127.0.0.1", "localhost"]))
+    paths = make_certificates(args.folder, hosts)
+    log.info("wrote %s; give every site ca.crt only, keep ca.key offline", sorted(paths.values()))
+    return 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from rtpredict.federated._certificates import make_site_keys
+
+    _, public = make_site_keys(args.folder, args.site_code)
+    log.info("wrote the key pair; send %s to the coordinator, keep the .key here", public)
+    return 0
+
+
+def _superlink(args: argparse.Namespace) -> int:
+    from rtpredict.federated import _deploy
+
+    run_dir = args.run_dir.resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tls = None
+    if not args.insecure:
+        if args.certificates is None:
+            raise InputError("give --certificates DIR (TLS), or --insecure for a rehearsal.")
+        folder = args.certificates.resolve()
+        tls = _deploy.Tls(folder / "ca.crt", folder / "server.crt", folder / "server.key")
+        _require_files(tls.ca, tls.certificate, tls.key)
+    command = _deploy.superlink_command(
+        run_dir / "superlink.db", host=args.host, port=args.port, tls=tls
+    )
+    return _foreground(command, _deploy.flower_env(run_dir / "flwr-home"), run_dir)
+
+
+def _site(args: argparse.Namespace) -> int:
+    from rtpredict.federated import _deploy
+    from rtpredict.federated._plan import load_plan
+
+    site_dir = args.site_dir.resolve()
+    site_dir.mkdir(parents=True, exist_ok=True)
+    plan = load_plan(args.plan)
+    if args.site_code not in plan.sites:
+        raise InputError(f"site code {args.site_code!r} is not in the plan's sites {plan.sites}.")
+    _require_files(args.cohort)
+    ca, key = _secure_pair(args)
+    node_config = _deploy.write_node_config(
+        site_dir / "node-config.toml",
+        {
+            "cohort": str(args.cohort.resolve()),
+            "site-code": args.site_code,
+            "plan-sha256": plan.sha256,
+            "workdir": str(site_dir),
+        },
+    )
+    log.info("site %s agrees to plan %r (sha256 %s)", args.site_code, plan.name, plan.sha256)
+    command = _deploy.supernode_command(
+        args.superlink, node_config, runtime_port=args.runtime_port, ca=ca, key=key
+    )
+    return _foreground(command, _deploy.flower_env(site_dir / "flwr-home"), site_dir)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rtpredict.federated import _deploy
+    from rtpredict.federated._plan import load_plan
+
+    run_dir = args.run_dir.resolve()
+    plan = load_plan(args.plan)
+    output = run_dir / "output"
+    app = _deploy.write_app(run_dir / "app", plan, output, timeout=args.timeout)
+    home = run_dir / "flwr-cli"
+    ca = None if args.insecure else _require_files(args.ca)[0]
+    _deploy.write_cli_config(home, CONNECTION, args.superlink, ca)
+    env = _deploy.flower_env(home)
+    if not args.insecure:
+        if args.site_keys is None:
+            raise InputError("give --site-keys DIR with the sites' <code>.pub files.")
+        for code in plan.sites:
+            public = _require_files(args.site_keys / f"{code}.pub")[0]
+            register = _deploy.register_command(public, CONNECTION)
+            done = subprocess.run(register, env=env, cwd=run_dir, capture_output=True, text=True)
+            text = done.stdout + done.stderr
+            if done.returncode != 0 and "already" not in text.lower():
+                raise InputError(f"allow-listing site {code} failed:\n{text}")
+            log.info("site %s allow-listed", code)
+    card = output / f"{plan.name}.card.json"
+    before = card.stat().st_mtime_ns if card.exists() else None
+    code = _foreground(_deploy.run_command(app, CONNECTION), env, run_dir)
+    if code != 0 or not card.exists() or card.stat().st_mtime_ns == before:
+        raise InputError(
+            f"the federated run ended without writing {card}; see the SuperLink's log and the "
+            "sites' logs for the failing step."
+        )
+    log.info("federated model written: %s", card)
+    return 0
+
+
+def _secure_pair(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """Return (CA, key) for a secure site, or (None, None) with --insecure."""
+    if args.insecure:
+        return None, None
+    if args.ca is None or args.key is None:
+        raise InputError("give --ca and --key (TLS + authentication), or --insecure.")
+    return tuple(p.resolve() for p in _require_files(args.ca, args.key))
+
+
+def _require_files(*paths: Path | None) -> list[Path]:
+    missing = [str(p) for p in paths if p is None or not Path(p).is_file()]
+    if missing:
+        raise InputError(f"file(s) not found: {missing}.")
+    return [Path(p) for p in paths]
+
+
+def _foreground(command: list[str], env: dict, cwd: Path) -> int:
+    """Run a Flower process in the foreground; stop it cleanly on Ctrl-C."""
+    from rtpredict.federated._deploy import quote
+
+    log.info("running in %s: %s", cwd, quote(command))
+    process = subprocess.Popen(command, env=env, cwd=cwd)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return process.wait()
