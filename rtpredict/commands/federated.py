@@ -4,11 +4,12 @@ Subcommands (needs the optional extra: ``pip install 'rtpredict[federated]'``):
 
 * ``certificates DIR --host NAME``: the coordinator's CA and SuperLink server certificate.
 * ``keygen DIR --site-code CODE``: a site's SuperNode key pair (send only ``CODE.pub``).
-* ``superlink RUN_DIR``: run the coordinator's SuperLink (TLS + SuperNode authentication).
+* ``superlink RUN_DIR --certificates DIR --site-keys DIR``: run the coordinator's SuperLink
+  (TLS + SuperNode authentication) and allow-list the sites' public keys.
 * ``site SITE_DIR --cohort FILE --site-code CODE --plan PLAN --superlink HOST:PORT``: run a
   site's SuperNode on its own cohort, agreeing to exactly this plan (its SHA-256).
-* ``run RUN_DIR --plan PLAN --superlink HOST:PORT --site-keys DIR``: allow-list the sites'
-  public keys, submit the run and wait for the model (``RUN_DIR/output/<plan name>.json``).
+* ``run RUN_DIR --plan PLAN --superlink HOST:PORT --ca CA``: submit the run and wait for the
+  model (``RUN_DIR/output/<plan name>.json``, written by the SuperLink's ServerApp).
 
 Every Flower process runs with telemetry and update checks off, ``FLWR_HOME`` inside its
 folder, and no run-time installation of dependencies. ``--insecure`` (no TLS, no
@@ -18,8 +19,12 @@ authentication) exists for rehearsals on one machine only. See ``docs/federated.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 from rtpredict.errors import InputError
@@ -53,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--certificates", type=Path, help="folder of `federated certificates`")
+    p.add_argument(
+        "--site-keys",
+        type=Path,
+        help="folder of the sites' <code>.pub keys, allow-listed once the SuperLink is up",
+    )
     p.add_argument("--insecure", action="store_true", help="no TLS, no authentication")
 
     p = sub.add_parser("site", help="run a site's SuperNode on its own cohort")
@@ -66,12 +76,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--runtime-port", type=int, default=9094, help="local port for ClientApps")
     p.add_argument("--insecure", action="store_true", help="no TLS, no authentication")
 
-    p = sub.add_parser("run", help="allow-list the sites, run the federation, wait for the model")
+    p = sub.add_parser("run", help="run the federation and wait for the model")
     p.add_argument("run_dir", type=Path)
     p.add_argument("--plan", type=Path, required=True)
     p.add_argument("--superlink", default=f"127.0.0.1:{DEFAULT_PORT}", help="HOST:PORT")
     p.add_argument("--ca", type=Path, help="the consortium's ca.crt")
-    p.add_argument("--site-keys", type=Path, help="folder of the sites' <code>.pub keys")
     p.add_argument("--timeout", type=float, default=600, help="seconds per step (default 600)")
     p.add_argument("--insecure", action="store_true", help="no TLS, no authentication")
 
@@ -109,17 +118,60 @@ def _superlink(args: argparse.Namespace) -> int:
 
     run_dir = args.run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    tls = None
+    tls = keys = None
     if not args.insecure:
-        if args.certificates is None:
-            raise InputError("give --certificates DIR (TLS), or --insecure for a rehearsal.")
+        if args.certificates is None or args.site_keys is None:
+            raise InputError(
+                "give --certificates DIR (TLS) and --site-keys DIR (the allow-listed sites' "
+                "public keys), or --insecure for a rehearsal on one machine."
+            )
         folder = args.certificates.resolve()
         tls = _deploy.Tls(folder / "ca.crt", folder / "server.crt", folder / "server.key")
         _require_files(tls.ca, tls.certificate, tls.key)
+        keys = sorted(args.site_keys.resolve().glob("*.pub"))
+        if not keys:
+            raise InputError(f"no <code>.pub site keys in {args.site_keys}.")
     command = _deploy.superlink_command(
         run_dir / "superlink.db", host=args.host, port=args.port, tls=tls
     )
-    return _foreground(command, _deploy.flower_env(run_dir / "flwr-home"), run_dir)
+    env = _deploy.flower_env(run_dir / "flwr-home")
+    log.info("running in %s: %s", run_dir, _deploy.quote(command))
+    process = subprocess.Popen(command, env=env, cwd=run_dir)
+    with _forwarding_signals(process):
+        if keys:
+            _allow_list(process, run_dir, args.port, tls.ca, keys)
+        return process.wait()
+
+
+def _allow_list(process, run_dir: Path, port: int, ca: Path, keys: list[Path]) -> None:
+    """Register the sites' public keys once the SuperLink accepts connections.
+
+    A SuperNode whose key is not registered is refused and exits, so sites start after this.
+    Keys already registered (a restarted SuperLink keeps its database) are left as they are.
+    """
+    from rtpredict.federated import _deploy
+
+    deadline = time.monotonic() + 120
+    while True:
+        if process.poll() is not None:
+            raise InputError("the SuperLink stopped before the site keys could be registered.")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise InputError(f"the SuperLink did not open port {port} within 120 s.") from None
+            time.sleep(0.5)
+    home = run_dir / "flwr-cli"
+    _deploy.write_cli_config(home, CONNECTION, f"127.0.0.1:{port}", ca)
+    env = _deploy.flower_env(home)
+    for key in keys:
+        command = _deploy.register_command(key, CONNECTION)
+        done = subprocess.run(command, env=env, cwd=run_dir, capture_output=True, text=True)
+        text = done.stdout + done.stderr
+        if done.returncode != 0 and "already" not in text.lower():
+            raise InputError(f"allow-listing {key.name} failed:\n{text}")
+        log.info("allow-listed site key %s", key.name)
 
 
 def _site(args: argparse.Namespace) -> int:
@@ -158,20 +210,9 @@ def _run(args: argparse.Namespace) -> int:
     output = run_dir / "output"
     app = _deploy.write_app(run_dir / "app", plan, output, timeout=args.timeout)
     home = run_dir / "flwr-cli"
-    ca = None if args.insecure else _require_files(args.ca)[0]
+    ca = None if args.insecure else _require_files(args.ca)[0].resolve()
     _deploy.write_cli_config(home, CONNECTION, args.superlink, ca)
     env = _deploy.flower_env(home)
-    if not args.insecure:
-        if args.site_keys is None:
-            raise InputError("give --site-keys DIR with the sites' <code>.pub files.")
-        for code in plan.sites:
-            public = _require_files(args.site_keys / f"{code}.pub")[0]
-            register = _deploy.register_command(public, CONNECTION)
-            done = subprocess.run(register, env=env, cwd=run_dir, capture_output=True, text=True)
-            text = done.stdout + done.stderr
-            if done.returncode != 0 and "already" not in text.lower():
-                raise InputError(f"allow-listing site {code} failed:\n{text}")
-            log.info("site %s allow-listed", code)
     card = output / f"{plan.name}.card.json"
     before = card.stat().st_mtime_ns if card.exists() else None
     code = _foreground(_deploy.run_command(app, CONNECTION), env, run_dir)
@@ -201,13 +242,25 @@ def _require_files(*paths: Path | None) -> list[Path]:
 
 
 def _foreground(command: list[str], env: dict, cwd: Path) -> int:
-    """Run a Flower process in the foreground; stop it cleanly on Ctrl-C."""
+    """Run a Flower process in the foreground, passing SIGTERM and SIGINT on to it."""
     from rtpredict.federated._deploy import quote
 
     log.info("running in %s: %s", cwd, quote(command))
     process = subprocess.Popen(command, env=env, cwd=cwd)
+    with _forwarding_signals(process):
+        return process.wait()
+
+
+@contextlib.contextmanager
+def _forwarding_signals(process: subprocess.Popen):
+    """Pass SIGTERM and SIGINT on to ``process`` while the block runs."""
+
+    def forward(signum, _frame) -> None:
+        process.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        return process.wait()
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
