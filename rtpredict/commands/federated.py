@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -178,6 +179,7 @@ def _site(args: argparse.Namespace) -> int:
     from rtpredict.federated import _deploy
     from rtpredict.federated._plan import load_plan
 
+    os.umask(0o077)  # the register and Flower's state stay readable by the site only
     site_dir = args.site_dir.resolve()
     site_dir.mkdir(parents=True, exist_ok=True)
     plan = load_plan(args.plan)
