@@ -114,7 +114,8 @@ def test_bootstrap_counts_equal_counts_of_the_resampled_rows():
         rows = np.repeat(np.arange(40), weights[b].astype(int))
         num, den = _counts.concordance_counts(time, event, risk, weights[b])
         twin = _counts.concordance_counts(time[rows], event[rows], risk[rows])
-        assert num[0] == pytest.approx(twin[0][0]) and den[0] == pytest.approx(twin[1][0])
+        assert num[0] == pytest.approx(twin[0][0])
+        assert den[0] == pytest.approx(twin[1][0])
 
 
 def test_auc_and_regression_sums_match_scikit_learn():
@@ -145,7 +146,8 @@ def test_holdout_is_stratified_and_independent_of_row_order():
     ids = np.array([f"T{i:03d}" for i in range(101)])
     strata = np.arange(101) % 2
     mask = holdout_mask(ids, strata, 0.25, seed=7)
-    assert mask[strata == 0].sum() == round(0.25 * 51) and mask[strata == 1].sum() == round(12.5)
+    assert mask[strata == 0].sum() == round(0.25 * 51)
+    assert mask[strata == 1].sum() == round(12.5)
     order = np.random.default_rng(0).permutation(101)
     shuffled = holdout_mask(ids[order], strata[order], 0.25, seed=7)
     assert np.array_equal(shuffled, mask[order])
@@ -193,7 +195,8 @@ def test_site_refuses_missing_features_and_small_cohorts(cohort, tmp_path, plan_
 def test_plan_digest_is_stable_and_round_trips(plan_path):
     plan = load_plan(plan_path)
     again = FederationPlan.from_json(plan.to_json())
-    assert again == plan and again.sha256 == plan.sha256
+    assert again == plan
+    assert again.sha256 == plan.sha256
     assert plan.target["columns"] == ["recurrence_event", "recurrence_years"]
     assert plan.schema.xgboost_types == ["float"] * 4 + ["c"]
     changed = FederationPlan.from_json(plan.to_json().replace('"rounds":6', '"rounds":7'))
@@ -293,7 +296,8 @@ def test_bagging_survival_model_loads_and_its_card_metrics_are_exact(
     model = load_model(card_path)  # checksums and schema verified
     card = json.loads(card_path.read_text())
     federation = card["training"]["federation"]
-    assert federation["strategy"] == "FedXgbBagging" and federation["rounds"] == 6
+    assert federation["strategy"] == "FedXgbBagging"
+    assert federation["rounds"] == 6
     assert len(federation["round_seconds"]) == 6
     assert model.booster_.num_boosted_rounds() == 6 * 3  # one tree per site and round
     counts = cohort.obs.groupby("fed_site", observed=True)["recurrence_event"].agg(["size", "sum"])
@@ -314,7 +318,8 @@ def test_bagging_survival_model_loads_and_its_card_metrics_are_exact(
         assert row["lower"] <= row["estimate"] <= row["upper"]
     # risk is centred on the training tumours; survival falls with time
     surv = model.predict_survival(cohort[held], [1.0, 3.0, 6.0])
-    assert np.all(np.diff(surv.to_numpy(), axis=1) <= 0) and surv.to_numpy().max() < 1
+    assert np.all(np.diff(surv.to_numpy(), axis=1) <= 0)
+    assert surv.to_numpy().max() < 1
     # each site's register stays at the site; the card holds only its digest
     for code, folder in sites.items():
         (register,) = folder.glob("register-*.json")
@@ -377,16 +382,19 @@ def test_flower_processes_get_a_hospitals_settings(tmp_path):
     from rtpredict.federated import _deploy
 
     env = _deploy.flower_env(tmp_path / "home", base={"PATH": "/usr/bin"})
-    assert env["FLWR_TELEMETRY_ENABLED"] == "0" and env["FLWR_DISABLE_UPDATE_CHECK"] == "1"
+    assert env["FLWR_TELEMETRY_ENABLED"] == "0"
+    assert env["FLWR_DISABLE_UPDATE_CHECK"] == "1"
     assert env["FLWR_HOME"] == str((tmp_path / "home").resolve())
     tls = _deploy.Tls(Path("ca.crt"), Path("server.crt"), Path("server.key"))
     link = _deploy.superlink_command(Path("db"), host="0.0.0.0", port=9092, tls=tls)
-    assert "--enable-supernode-auth" in link and "--insecure" not in link
+    assert "--enable-supernode-auth" in link
+    assert "--insecure" not in link
     assert "--disable-runtime-dependency-installation" in link
     node = _deploy.supernode_command(
         "h:9092", Path("n.toml"), runtime_port=9094, ca=Path("ca.crt"), key=Path("k")
     )
-    assert "--insecure" not in node and "--allow-runtime-dependency-installation" not in node
+    assert "--insecure" not in node
+    assert "--allow-runtime-dependency-installation" not in node
     with pytest.raises(InputError):
         _deploy.supernode_command("h:1", Path("n.toml"), runtime_port=1, ca=Path("ca"), key=None)
 
