@@ -71,6 +71,12 @@ class LoopbackFederation:
         for folder in (self.coordinator, self.logs):
             folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o711)
+        closed = blocked_ancestors([self.root / "site"])
+        if self.site_users and closed:
+            raise InputError(
+                f"site users cannot reach {self.root}: {sorted(map(str, closed))} are closed to "
+                "other users; choose a folder whose parents others may enter (o+x)."
+            )
         keys = self.coordinator / "site-keys"
         keys.mkdir(exist_ok=True)
         if self.secure:
