@@ -436,3 +436,34 @@ def test_importing_rtpredict_federated_needs_no_flower():
         "assert 'flwr' not in sys.modules and 'cryptography' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("head", "metric"),
+    [
+        ("target: recurrence\nkind: survival\nobjective: survival:aft", "c_index"),
+        ("target: os_years\nkind: regression", "r2"),
+    ],
+)
+def test_aft_and_regression_models(cohort, sites, plan_path, run_federation, head, metric):
+    text = PLAN.replace("target: recurrence\nkind: survival\nobjective: survival:cox", head)
+    plan_path.write_text(text.replace("rounds: 6", "rounds: 3"))
+    plan = load_plan(plan_path)
+    card_path = run_federation(plan)
+    model = load_model(card_path)
+    card = json.loads(card_path.read_text())
+    assert card["validation"]["primary_metric"] == metric
+    held = _holdout(cohort, plan)
+    obs = cohort.obs.loc[held]
+    pred = model.predict(cohort[held])
+    if metric == "r2":
+        site = obs.fed_site.to_numpy()
+        sse = sum(((obs.os_years - pred)[site == s] ** 2).sum() for s in plan.sites)
+        r2 = 1 - sse / ((obs.os_years - obs.os_years.mean()) ** 2).sum()
+        assert card["validation"]["pooled"]["estimate"] == pytest.approx(r2)
+        assert card["training"]["mean"] == pytest.approx(cohort.obs.os_years.drop(held).mean())
+    else:  # AFT risk: higher = earlier event, centred on the training tumours
+        expected = harrell_c(obs.recurrence_years, obs.recurrence_event, pred, strata=obs.fed_site)
+        assert card["validation"]["pooled"]["estimate"] == pytest.approx(expected)
+        surv = model.predict_survival(cohort[held], [1.0, 4.0]).to_numpy()
+        assert np.all(surv[:, 1] <= surv[:, 0])

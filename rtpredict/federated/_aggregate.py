@@ -133,8 +133,8 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
                 "events_test": int(summaries[code].get("events-test", 0)),
             }
         )
-    total = tuple(np.sum([p[i] for p in pooled_point], axis=0) for i in range(len(point)))
-    total_boot = tuple(np.sum([b[i] for b in pooled_boot], axis=0) for i in range(len(boot)))
+    total = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_point, strict=True))
+    total_boot = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_boot, strict=True))
     estimate, lower, upper = _estimate(kind, total, total_boot)
     pooled = {
         "metric": metric,

@@ -54,9 +54,7 @@ def flower_env(home: Path, base: Mapping[str, str] | None = None) -> dict[str, s
     return env
 
 
-def superlink_command(
-    database: Path, *, host: str, port: int, tls: Tls | None, log_file: Path | None = None
-) -> list[str]:
+def superlink_command(database: Path, *, host: str, port: int, tls: Tls | None) -> list[str]:
     """Return the ``flower-superlink`` command line (one port: Fleet, Control, Runtime APIs)."""
     command = [
         "flower-superlink",
@@ -68,8 +66,6 @@ def superlink_command(
         "--port",
         str(port),
     ]
-    if log_file is not None:
-        command += ["--log-file", str(log_file)]
     if tls is None:
         return [*command, "--insecure"]
     if tls.certificate is None or tls.key is None:

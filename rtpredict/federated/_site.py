@@ -242,7 +242,7 @@ def final_statistics(
     elif kind == "binary":
         point, boot = _counts.auc_counts(held, score), _counts.auc_counts(held, score, weights)
     else:
-        sums, boot_sums = _counts.regression_sums(held, score), None
+        sums = _counts.regression_sums(held, score)
         boot_sums = _counts.regression_sums(held, score, weights)
         for key in sums:
             out[f"test-{key}"] = sums[key].tolist()
