@@ -34,7 +34,7 @@ import pytest
 
 pytest.importorskip("flwr", reason="the federated extra (flwr>=1.42) is not installed")
 
-TOOLS = ("strace", "unshare", "setpriv", "ip", "useradd")
+TOOLS = ("strace", "unshare", "setpriv", "ip", "useradd", "userdel")
 SITE_USERS = {"A": "rtpfed-a", "B": "rtpfed-b", "C": "rtpfed-c"}
 #: the federated model's within-site C-index on the pooled hold-out may be at most this much
 #: below that of pooled training with the same trees budget (rounds x learning rate, depth):
@@ -128,12 +128,14 @@ def deployment():
     from rtpredict.federated._loopback import LoopbackFederation
     from rtpredict.simulate import simulate_anndata
 
+    created = []
     for user in SITE_USERS.values():
         if subprocess.run(["id", user], capture_output=True).returncode != 0:
             subprocess.run(
                 ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user],
                 check=True,
             )
+            created.append(user)
     base = Path(tempfile.mkdtemp(prefix="rtpfed-", dir="/tmp"))  # pytest's tmp is 0700
     base.chmod(0o711)  # site users may pass through, not list
     try:
@@ -190,6 +192,8 @@ def deployment():
         }
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        for user in created:
+            subprocess.run(["userdel", user], check=False)
 
 
 # ------------------------------------------------------------------ reading the trace
