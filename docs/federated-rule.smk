@@ -1,9 +1,8 @@
 # Federated training (not in the default run; `snakemake federated_site`): this centre joins a
 # consortium run as one site. Its SuperNode reads results/cohort.features.h5ad, the file
 # `rtpredict train` reads, and sends only trees and aggregate sums; the per-patient data-use
-# register stays in results/federated/. The rule runs until the coordinator's run is over
-# (the SuperNode then keeps waiting for the next run: stop it, or let the cluster's time limit
-# do so). Config keys (config.yaml):
+# register and a copy of every aggregate sent stay in results/federated/. The rule ends when
+# this site has answered the run's final step (`--once`). Config keys (config.yaml):
 #
 #   federated:
 #     plan: federation.yaml         # the plan every site agreed to (its sha256 is checked)
@@ -38,4 +37,4 @@ rule federated_site:
     shell:
         "{params.rtpredict} federated site {output.folder} --cohort {input.features}"
         " --site-code {params.code} --plan {input.plan} --superlink {params.superlink}"
-        " --ca {input.ca} --key {input.key} --runtime-port {params.port} > {log} 2>&1"
+        " --ca {input.ca} --key {input.key} --runtime-port {params.port} --once > {log} 2>&1"

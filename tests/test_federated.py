@@ -326,6 +326,12 @@ def test_bagging_survival_model_loads_and_its_card_metrics_are_exact(
         digest = hashlib.sha256(register.read_bytes()).hexdigest()
         assert card["sample_id_register"]["sites"][code]["register_sha256"] == digest
     assert not any(str(i) in card_path.read_text() for i in cohort.obs_names)
+    # each site keeps a copy of the aggregates it sent: counts and sums, no sample ID
+    for folder in sites.values():
+        sent = [p.read_text() for p in sorted(folder.glob("sent-test-model-7-*.json"))]
+        assert len(sent) == 2
+        assert not any(str(i) in text for text in sent for i in cohort.obs_names)
+        assert json.loads(sent[0])["stats"]["n-train"][0] > 0
 
 
 def test_cyclic_binary_model(cohort, sites, plan_path, run_federation):

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 9092
 CONNECTION = "rtpredict"
+#: seconds a site's SuperNode is left to forward its last reply (``site --once``)
+FINAL_GRACE = 15
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--ca", type=Path, help="the consortium's ca.crt")
     p.add_argument("--key", type=Path, help="the site's private key (from `federated keygen`)")
     p.add_argument("--runtime-port", type=int, default=9094, help="local port for ClientApps")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="stop the SuperNode once this site has answered a run's final step",
+    )
     p.add_argument("--insecure", action="store_true", help="no TLS, no authentication")
 
     p = sub.add_parser("run", help="run the federation and wait for the model")
@@ -200,7 +207,34 @@ def _site(args: argparse.Namespace) -> int:
     command = _deploy.supernode_command(
         args.superlink, node_config, runtime_port=args.runtime_port, ca=ca, key=key
     )
-    return _foreground(command, _deploy.flower_env(site_dir / "flwr-home"), site_dir)
+    env = _deploy.flower_env(site_dir / "flwr-home")
+    if not args.once:
+        return _foreground(command, env, site_dir)
+    return _until_finalised(command, env, site_dir, plan.name)
+
+
+def _until_finalised(command: list[str], env: dict, site_dir: Path, name: str) -> int:
+    """Run the SuperNode until this site has sent a run's final aggregates, then stop it.
+
+    The ClientApp writes ``sent-<plan>-<run>-finalise.json`` just before its reply; the
+    SuperNode forwards the reply within a second, so it is stopped `FINAL_GRACE` seconds later.
+    """
+    from rtpredict.federated._deploy import quote
+
+    pattern = f"sent-{name}-*-finalise.json"
+    before = set(site_dir.glob(pattern))
+    log.info("running in %s until a run is finalised: %s", site_dir, quote(command))
+    process = subprocess.Popen(command, env=env, cwd=site_dir)
+    with _forwarding_signals(process):
+        while process.poll() is None:
+            if set(site_dir.glob(pattern)) - before:
+                time.sleep(FINAL_GRACE)
+                log.info("the run is finalised at this site; stopping the SuperNode")
+                process.terminate()
+                process.wait()
+                return 0
+            time.sleep(1)
+    return process.returncode
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -111,7 +111,7 @@ class LoopbackFederation:
             args = ["site", str(folder), "--cohort", str(folder / "cohort.features.h5ad")]
             args += ["--site-code", code, "--plan", str(folder / "plan.yaml")]
             args += ["--superlink", f"127.0.0.1:{self.port}"]
-            args += ["--runtime-port", str(self.port + 10 + i)]
+            args += ["--runtime-port", str(self.port + 10 + i), "--once"]
             if self.secure:
                 args += ["--ca", str(folder / "ca.crt"), "--key", str(folder / f"{code}.key")]
             else:

@@ -304,3 +304,15 @@ def write_register(site: SiteData, plan: FederationPlan, folder: Path, run_id: s
     data = (json.dumps(register, indent=1) + "\n").encode()
     write_bytes_atomic(Path(folder) / f"register-{plan.name}-{run_id}.json", data)
     return hashlib.sha256(data).hexdigest()
+
+
+def record_sent(folder: Path, plan: FederationPlan, run_id: str, step: str, sent: dict) -> Path:
+    """Keep at the site a copy of the aggregates one step sent (an audit trail of what left).
+
+    Written as ``sent-<plan>-<run>-<step>.json`` in the site's folder before the reply goes.
+    """
+    path = Path(folder) / f"sent-{plan.name}-{run_id}-{step}.json"
+    record = {"run_id": run_id, "plan_sha256": plan.sha256, "step": step}
+    record.update(sent)
+    write_bytes_atomic(path, (json.dumps(record, indent=1) + "\n").encode())
+    return path

@@ -7,7 +7,8 @@ agreed one is refused before the cohort is read.
 
 Messages handled: ``query.summary`` (check the cohort, write the register, return counts),
 ``train`` (boost from the global model; return trees and the loss) and ``query.finalise``
-(return the sums that make the model's state and its hold-out metrics).
+(return the sums that make the model's state and its hold-out metrics). The site keeps a copy
+of what the summary and finalise steps sent (``sent-<plan>-<run>-<step>.json``).
 """
 
 from __future__ import annotations
@@ -50,12 +51,14 @@ def _site_and_plan(msg: Message, context: Context) -> tuple[_site.SiteData, Fede
 def summary(msg: Message, context: Context) -> Message:
     """Check the cohort against the plan, write the register locally, return counts."""
     site, plan = _site_and_plan(msg, context)
-    digest = _site.write_register(
-        site, plan, Path(str(context.node_config["workdir"])), str(context.run_id)
-    )
+    folder, run_id = Path(str(context.node_config["workdir"])), str(context.run_id)
+    digest = _site.write_register(site, plan, folder, run_id)
+    counts = _site.summary(site, plan)
+    sent = {"summary": counts, "site-code": site.code, "register-sha256": digest}
+    _site.record_sent(folder, plan, run_id, "summary", sent)
     content = RecordDict(
         {
-            "summary": MetricRecord(_site.summary(site, plan)),
+            "summary": MetricRecord(counts),
             "site": ConfigRecord({"site-code": site.code, "register-sha256": digest}),
         }
     )
@@ -92,4 +95,6 @@ def finalise(msg: Message, context: Context) -> Message:
     model = msg.content["arrays"]["0"].numpy().tobytes()
     edges = np.asarray(msg.content["config"]["edges"], dtype=float)
     stats = _site.final_statistics(site, plan, model, edges)
+    folder = Path(str(context.node_config["workdir"]))
+    _site.record_sent(folder, plan, str(context.run_id), "finalise", {"stats": stats})
     return Message(RecordDict({"stats": MetricRecord(stats)}), reply_to=msg)
