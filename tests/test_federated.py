@@ -219,7 +219,10 @@ def test_plan_errors_are_clear(plan_path, old, new):
 
 
 # ------------------------------------------------------------------ the apps, in one process
-flwr = pytest.importorskip("flwr", reason="the Flower apps need the optional extra flwr>=1.42")
+@pytest.fixture
+def flower():
+    """Skip unless the optional extra (flwr>=1.42) is installed."""
+    return pytest.importorskip("flwr", reason="the Flower apps need the extra flwr>=1.42")
 
 
 class InProcessGrid:
@@ -247,7 +250,7 @@ class InProcessGrid:
 
 
 @pytest.fixture
-def run_federation(sites, tmp_path):
+def run_federation(sites, tmp_path, flower):
     """Run the ServerApp against the sites in-process; return the card path."""
     from flwr.app import Context, RecordDict
     from flwr.supercore.task_identity import TaskIdentity
@@ -415,6 +418,7 @@ def test_secure_mode_is_the_default_of_the_commands(tmp_path, plan_path, sites):
 
 
 def test_certificates_and_site_keys_load_as_flower_expects(tmp_path):
+    pytest.importorskip("cryptography", reason="comes with the federated extra")
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import (
         load_ssh_private_key,
