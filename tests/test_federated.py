@@ -314,6 +314,10 @@ def test_bagging_survival_model_loads_and_its_card_metrics_are_exact(
     risk = model.predict(cohort[held])
     pooled = harrell_c(obs.recurrence_years, obs.recurrence_event, risk, strata=obs.fed_site)
     assert card["validation"]["pooled"]["estimate"] == pytest.approx(pooled, abs=1e-12)
+    (row,) = card["validation"]["metrics"]  # the layout reports read for any model
+    assert (row["predictor"], row["metric"]) == ("model", "c_index")
+    assert row["estimate"] == card["validation"]["pooled"]["estimate"]
+    assert [r["cohort"] for r in card["validation"]["per_cohort"]] == ["A", "B", "C"]
     for row in card["validation"]["per_site"]:
         part = obs.fed_site == row["site"]
         expected = harrell_c(obs.recurrence_years[part], obs.recurrence_event[part], risk[part])

@@ -24,6 +24,8 @@ from rtpredict.models.validation import PRIMARY
 
 #: histogram bins of training margins (training percentiles of new tumours)
 N_BINS = 2000
+#: fields of a metric row (as in `rtpredict.models.validation.ValidationResult.to_dict`)
+KEYS = ("metric", "estimate", "lower", "upper")
 #: steps per hazard-grid interval at which the piecewise-linear cumulative hazard is tabulated
 HAZARD_STEPS = 4
 
@@ -107,7 +109,12 @@ def piecewise_cumulative_hazard(
 
 
 def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dict:
-    """Return per-site and pooled hold-out metrics with bootstrap 95% CIs (card format)."""
+    """Return per-site and pooled hold-out metrics with bootstrap 95% CIs for the card.
+
+    The layout follows `ValidationResult.to_dict` (``metrics``: the pooled estimate,
+    ``per_cohort``: one row per site) so reports read it like any model's validation, plus
+    ``per_site`` (with hold-out counts) and ``pooled``.
+    """
     kind = plan.target["kind"]
     metric = PRIMARY[kind]
     rows, pooled_point, pooled_boot = [], [], []
@@ -136,20 +143,27 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
     total = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_point, strict=True))
     total_boot = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_boot, strict=True))
     estimate, lower, upper = _estimate(kind, total, total_boot)
-    pooled = {
-        "metric": metric,
-        "estimate": estimate,
-        "lower": lower,
-        "upper": upper,
-        "n_test": int(sum(s["n-test"] for s in summaries.values())),
-    }
+    n_test = int(sum(s["n-test"] for s in summaries.values()))
+    pooled = {"metric": metric, "estimate": estimate, "lower": lower, "upper": upper}
+    pooled["n_test"] = n_test
     if kind == "regression":
         pooled["rmse"] = float(np.sqrt(total[1][0] / total[0][0]))
+    events = (
+        None
+        if kind == "regression"
+        else int(sum(s.get("events-test", 0) for s in summaries.values()))
+    )
+    model_rows = [{"predictor": "model", **{k: pooled[k] for k in KEYS}}]
+    if kind == "regression":
+        rmse = {"metric": "rmse", "estimate": pooled["rmse"], "lower": None, "upper": None}
+        model_rows.append({"predictor": "model", **rmse})
     return {
         "kind": kind,
         "primary_metric": metric,
         "scheme": {
             "cv": "federated hold-out",
+            "n_tumours": n_test,
+            "n_events": events,
             "holdout_fraction": plan.holdout_fraction,
             "split": "stratified by outcome, ranked by sha256(seed:sample_id) at each site",
             "seed": plan.seed,
@@ -163,6 +177,13 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
                 else "sums of squares pooled over sites"
             ),
         },
+        "baselines": {"model": "the federated model"},
+        "metrics": model_rows,
+        "per_cohort": [
+            {"predictor": "model", "cohort": r["site"], **{k: r[k] for k in KEYS}} for r in rows
+        ],
+        "comparisons": [],
+        "random_sets": {"reason": "not computed in federated training"},
         "per_site": rows,
         "pooled": pooled,
     }
@@ -193,7 +214,7 @@ def build_model(
         n_bootstrap=0,
         random_state=plan.seed,
         n_jobs=1,
-        **{k: plan.params[k] for k in plan.params},
+        **plan.params,
     )
     codes = list(plan.sites)
     n = sum(finals[c]["n-train"][0] for c in codes)
