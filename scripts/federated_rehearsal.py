@@ -198,12 +198,19 @@ def run_scenario(name, adata, column, target, kind, features, strategies, args, 
             )
         )
         plan = load_plan(plan_path)
-        started = time.perf_counter()
-        federation = LoopbackFederation(
-            work / name / strategy, plan_path, paths, port=args.port + 20 * k, timeout=1200
-        )
-        card_path = federation.run()
-        wall = time.perf_counter() - started
+        folder = work / name / strategy
+        timing = folder / "wall-seconds.json"
+        cards = sorted((folder / "coordinator" / "run" / "output").glob("*.card.json"))
+        if args.reuse and cards and timing.exists():
+            card_path, wall = cards[-1], json.loads(timing.read_text())["wall_seconds"]
+        else:
+            started = time.perf_counter()
+            federation = LoopbackFederation(
+                folder, plan_path, paths, port=args.port + 20 * k, timeout=1200
+            )
+            card_path = federation.run()
+            wall = time.perf_counter() - started
+            timing.write_text(json.dumps({"wall_seconds": wall}))
         model = load_model(card_path)
         held = holdout(adata, plan, column)
         estimate = within_site(adata, held, model.predict(adata[held]), plan, column)
@@ -248,6 +255,8 @@ def run_scenario(name, adata, column, target, kind, features, strategies, args, 
                 "metric": within_site(adata, held, alone.predict(adata[held]), plan, column),
             }
         )
+    for row in rows[len(strategies) :]:
+        print(json.dumps(row), flush=True)
     return rows
 
 
@@ -291,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learning-rate", type=float, default=0.2)
     parser.add_argument("--port", type=int, default=9400)
     parser.add_argument("--gard-csv", type=Path, default=None)
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse federated models already in --out"
+    )
     args = parser.parse_args(argv)
     from train_default_model import DATA_NAME, shared_data_dir
 
@@ -298,6 +310,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
     both = ["bagging", "cyclic"]
+    csv = args.gard_csv or shared_data_dir() / DATA_NAME
+    if "gard" in args.scenarios and not csv.exists():
+        parser.error(f"{csv} not found: give --gard-csv or set RTPREDICT_SHARED")
     if {"sim-3", "sim-cohort", "sim-response"} & set(args.scenarios):
         sim = simulated(args.n_simulated)
         survival = ("recurrence", "survival", SIM_FEATURES)
@@ -311,7 +326,6 @@ def main(argv: list[str] | None = None) -> int:
             binary = ("response", "binary", SIM_FEATURES)
             rows += run_scenario("sim-response", sim, "hash_site", *binary, ["bagging"], args, work)
     if "gard" in args.scenarios:
-        csv = args.gard_csv or shared_data_dir() / DATA_NAME
         gard = gard_cohorts(csv)
         rows += run_scenario(
             "gard", gard, "cohort_site", "recurrence", "survival", GARD_FEATURES, both, args, work
