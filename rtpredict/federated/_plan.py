@@ -1,0 +1,296 @@
+"""The federation plan: what every site agreed to train, fixed before the first round.
+
+The plan names the target, the feature schema (names, order, kinds and the categories of every
+categorical feature), the boosting parameters, the strategy and rounds, the validation hold-out
+and the expected site codes. It travels with the run (Flower run config) and each site checks
+its SHA-256 against the digest it agreed to (its own node config) before touching its data, so
+a coordinator cannot change features or targets behind a site's back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from rtpredict.errors import InputError
+from rtpredict.models._schema import Feature, FeatureSchema
+from rtpredict.models._target import OBJECTIVES, Target, resolve_target
+
+STRATEGIES = ("bagging", "cyclic")
+#: boosting parameters a plan may set (RadiosensitivityModel names) and their defaults
+PARAM_DEFAULTS = {
+    "learning_rate": 0.1,
+    "max_depth": 3,
+    "min_child_weight": 1.0,
+    "subsample": 1.0,
+    "colsample_bytree": 1.0,
+    "reg_lambda": 1.0,
+    "reg_alpha": 0.0,
+    "aft_distribution": "normal",
+    "aft_scale": 1.0,
+}
+SITE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+_EVAL_METRIC = {
+    "reg:squarederror": "rmse",
+    "binary:logistic": "logloss",
+    "survival:cox": "cox-nloglik",
+    "survival:aft": "aft-nloglik",
+}
+_KEYS = {
+    "name",
+    "title",
+    "description",
+    "licence",
+    "target",
+    "kind",
+    "objective",
+    "horizon",
+    "features",
+    "schema_from",
+    "strategy",
+    "rounds",
+    "local_rounds",
+    "params",
+    "holdout_fraction",
+    "seed",
+    "n_ci_bootstrap",
+    "hazard_grid_years",
+    "hazard_max_years",
+    "min_site_size",
+    "sites",
+}
+
+
+@dataclass(frozen=True)
+class FederationPlan:
+    """Everything the sites agreed on before training (see the module docstring).
+
+    ``features`` is the agreed feature schema as `FeatureSchema.to_dict` output; ``target`` the
+    resolved target (`Target.to_dict`). Build one with `load_plan` (YAML) or `from_json`.
+    """
+
+    name: str
+    target: dict
+    features: dict
+    sites: tuple[str, ...]
+    strategy: str = "bagging"
+    rounds: int = 30
+    local_rounds: int = 1
+    horizon: float | None = None
+    params: dict = field(default_factory=lambda: dict(PARAM_DEFAULTS))
+    holdout_fraction: float = 0.25
+    seed: int = 0
+    n_ci_bootstrap: int = 200
+    hazard_grid_years: float = 0.25
+    hazard_max_years: float = 15.0
+    min_site_size: int = 20
+    title: str | None = None
+    description: str | None = None
+    licence: str | None = None
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    # ------------------------------------------------------------- accessors
+    @property
+    def schema(self) -> FeatureSchema:
+        """The agreed feature schema."""
+        return FeatureSchema.from_dict(self.features)
+
+    @property
+    def resolved_target(self) -> Target:
+        """The target as a `Target` (name, kind, objective, columns)."""
+        t = self.target
+        return Target(t["name"], t["kind"], t["objective"], tuple(t["columns"]))
+
+    def to_dict(self) -> dict:
+        """Return the plan as JSON values."""
+        out = asdict(self)
+        out["sites"] = list(self.sites)
+        return out
+
+    def to_json(self) -> str:
+        """Return the canonical JSON text of the plan (sorted keys, no spaces)."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the canonical JSON: the digest each site agrees to."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    @classmethod
+    def from_json(cls, text: str) -> FederationPlan:
+        """Rebuild a plan from `to_json` output; InputError when malformed."""
+        try:
+            spec = json.loads(text)
+            spec["sites"] = tuple(spec["sites"])
+            return cls(**spec)
+        except (TypeError, ValueError, KeyError) as err:
+            raise InputError(f"federation plan is malformed: {err}") from err
+
+    def xgb_params(self, *, base_score: float, learning_rate: float, seed: int) -> dict:
+        """Return XGBoost training parameters for one site's boosting step."""
+        p = self.params
+        objective = self.target["objective"]
+        params = {
+            "objective": objective,
+            "eval_metric": _EVAL_METRIC[objective],
+            "eta": float(learning_rate),
+            "max_depth": int(p["max_depth"]),
+            "min_child_weight": float(p["min_child_weight"]),
+            "subsample": float(p["subsample"]),
+            "colsample_bytree": float(p["colsample_bytree"]),
+            "lambda": float(p["reg_lambda"]),
+            "alpha": float(p["reg_alpha"]),
+            "tree_method": "hist",
+            "base_score": float(base_score),
+            "seed": int(seed),
+            "nthread": 1,
+        }
+        if objective == "survival:aft":
+            params["aft_loss_distribution"] = p["aft_distribution"]
+            params["aft_loss_distribution_scale"] = float(p["aft_scale"])
+        return params
+
+    # ------------------------------------------------------------- checks
+    def _check(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise InputError(f"plan strategy {self.strategy!r} is not one of {STRATEGIES}.")
+        if int(self.rounds) < 1 or int(self.local_rounds) < 1:
+            raise InputError("plan rounds and local_rounds must be >= 1.")
+        if self.strategy == "bagging" and int(self.local_rounds) != 1:
+            raise InputError(
+                "bagging adds one boosting iteration per site and round (Flower's "
+                "FedXgbBagging keeps one iteration of each reply); set local_rounds: 1 or use "
+                "strategy: cyclic."
+            )
+        if not 0 < float(self.holdout_fraction) < 1:
+            raise InputError("plan holdout_fraction must lie strictly between 0 and 1.")
+        if len(self.sites) < 2 or len(set(self.sites)) != len(self.sites):
+            raise InputError(f"plan sites must list >= 2 distinct site codes; got {self.sites}.")
+        bad = [s for s in self.sites if not SITE_CODE.match(str(s))]
+        if bad:
+            raise InputError(
+                f"site codes {bad} are not pseudonymous codes (letters, digits, _ or -, at "
+                "most 32 characters, e.g. 'H01'); never use a hospital's name."
+            )
+        unknown = set(self.params) - set(PARAM_DEFAULTS)
+        if unknown:
+            raise InputError(
+                f"plan params {sorted(unknown)} unknown; allowed: {sorted(PARAM_DEFAULTS)}."
+            )
+        if self.target.get("objective") not in OBJECTIVES.get(self.target.get("kind"), ()):
+            raise InputError(f"plan target {self.target} has an objective unfit for its kind.")
+        if self.schema.genes:
+            raise InputError(
+                "federated plans take obs features only (scores, covariates): gene-level "
+                "features would need every site's expression on one scale."
+            )
+        if self.hazard_grid_years <= 0 or self.hazard_max_years <= self.hazard_grid_years:
+            raise InputError("plan hazard_grid_years must be > 0 and < hazard_max_years.")
+        if int(self.n_ci_bootstrap) < 10 or int(self.min_site_size) < 10:
+            raise InputError("plan n_ci_bootstrap and min_site_size must be >= 10.")
+
+
+def load_plan(path: str | Path) -> FederationPlan:
+    """Read a federation plan from YAML (see ``docs/federated.md`` for the keys).
+
+    ``features`` lists obs columns: a plain name is numeric; ``{name: site, categories: [...]}``
+    is categorical with the agreed categories. ``schema_from`` (a model card, relative to the
+    YAML) takes the schema of an existing model instead.
+    """
+    path = Path(path)
+    try:
+        spec = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError as err:
+        raise InputError(f"federation plan {path} not found.") from err
+    except yaml.YAMLError as err:
+        raise InputError(f"federation plan {path} is not valid YAML: {err}") from err
+    if not isinstance(spec, dict):
+        raise InputError(f"federation plan {path} must hold a mapping of keys.")
+    unknown = set(spec) - _KEYS
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}.")
+    for key in ("name", "target", "kind", "sites"):
+        if key not in spec:
+            raise InputError(f"{path}: '{key}' is required.")
+    schema = _schema(spec, path)
+    kind, objective = spec["kind"], spec.get("objective")
+    target = spec["target"]
+    columns = (
+        [f"{target}_event", f"{target}_years"]
+        if kind == "survival" and isinstance(target, str)
+        else ([target] if isinstance(target, str) else list(target))
+    )
+    resolved = resolve_target(
+        target if isinstance(target, str) else tuple(target),
+        columns,
+        kind=kind,
+        objective=objective,
+    )
+    params = dict(PARAM_DEFAULTS)
+    params.update(spec.get("params") or {})
+    fields = {
+        k: spec[k]
+        for k in (
+            "strategy",
+            "rounds",
+            "local_rounds",
+            "horizon",
+            "holdout_fraction",
+            "seed",
+            "n_ci_bootstrap",
+            "hazard_grid_years",
+            "hazard_max_years",
+            "min_site_size",
+            "title",
+            "description",
+            "licence",
+        )
+        if k in spec
+    }
+    return FederationPlan(
+        name=str(spec["name"]),
+        target=resolved.to_dict(),
+        features=schema.to_dict(),
+        sites=tuple(str(s) for s in spec["sites"]),
+        params=params,
+        **fields,
+    )
+
+
+def _schema(spec: Mapping, path: Path) -> FeatureSchema:
+    """Build the agreed schema from ``features`` or ``schema_from`` (a model card)."""
+    if ("features" in spec) == ("schema_from" in spec):
+        raise InputError(f"{path}: give exactly one of 'features' or 'schema_from'.")
+    if "schema_from" in spec:
+        card_path = path.parent / spec["schema_from"]
+        try:
+            card = json.loads(card_path.read_text())
+            return FeatureSchema.from_dict(card["feature_schema"])
+        except (OSError, ValueError, KeyError) as err:
+            raise InputError(
+                f"{path}: cannot read a feature schema from {card_path}: {err}"
+            ) from err
+    features = []
+    for item in spec["features"] or []:
+        if isinstance(item, str):
+            features.append(Feature(item, "numeric"))
+        elif isinstance(item, Mapping) and "name" in item and "categories" in item:
+            categories = tuple(str(c) for c in item["categories"])
+            features.append(Feature(str(item["name"]), "categorical", categories))
+        else:
+            raise InputError(
+                f"{path}: feature {item!r} must be a column name (numeric) or a mapping "
+                "{name: ..., categories: [...]} (categorical)."
+            )
+    names = [f.name for f in features]
+    if not names or len(set(names)) != len(names):
+        raise InputError(f"{path}: features must be a non-empty list without duplicates.")
+    return FeatureSchema(tuple(features))

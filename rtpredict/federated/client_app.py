@@ -1,0 +1,100 @@
+"""Flower ClientApp run by each site's SuperNode: reads only its own cohort, sends only aggregates.
+
+The site's node config (set by ``rtpredict federated site``) names its cohort file, its
+pseudonymous site code, the SHA-256 of the federation plan it agreed to and its own folder for
+the data-use register. Every message carries the plan; a plan whose digest differs from the
+agreed one is refused before the cohort is read.
+
+Messages handled: ``query.summary`` (check the cohort, write the register, return counts),
+``train`` (boost from the global model; return trees and the loss) and ``query.finalise``
+(return the sums that make the model's state and its hold-out metrics). The site keeps a copy
+of what the summary and finalise steps sent (``sent-<plan>-<run>-<step>.json``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+from flwr.clientapp import ClientApp
+
+from rtpredict.errors import InputError
+from rtpredict.federated import _site
+from rtpredict.federated._plan import FederationPlan
+
+app = ClientApp()
+
+#: node config keys a site sets (``rtpredict federated site`` writes them)
+NODE_KEYS = ("cohort", "site-code", "plan-sha256", "workdir")
+
+
+def _site_and_plan(msg: Message, context: Context) -> tuple[_site.SiteData, FederationPlan]:
+    """Check the plan against the site's agreement and load the site's cohort."""
+    missing = [k for k in NODE_KEYS if k not in context.node_config]
+    if missing:
+        raise InputError(
+            f"SuperNode node config lacks {missing}; start it with `rtpredict federated site`."
+        )
+    plan = FederationPlan.from_json(str(msg.content["config"]["plan"]))
+    agreed = str(context.node_config["plan-sha256"])
+    if plan.sha256 != agreed:
+        raise InputError(
+            f"the run's federation plan (sha256 {plan.sha256}) is not the plan this site agreed "
+            f"to ({agreed}); refusing to read the cohort."
+        )
+    code = str(context.node_config["site-code"])
+    return _site.load_site(Path(str(context.node_config["cohort"])), plan, code), plan
+
+
+@app.query("summary")
+def summary(msg: Message, context: Context) -> Message:
+    """Check the cohort against the plan, write the register locally, return counts."""
+    site, plan = _site_and_plan(msg, context)
+    folder, run_id = Path(str(context.node_config["workdir"])), str(context.run_id)
+    digest = _site.write_register(site, plan, folder, run_id)
+    counts = _site.summary(site, plan)
+    sent = {"summary": counts, "site-code": site.code, "register-sha256": digest}
+    _site.record_sent(folder, plan, run_id, "summary", sent)
+    content = RecordDict(
+        {
+            "summary": MetricRecord(counts),
+            "site": ConfigRecord({"site-code": site.code, "register-sha256": digest}),
+        }
+    )
+    return Message(content, reply_to=msg)
+
+
+@app.train()
+def train(msg: Message, context: Context) -> Message:
+    """Boost on the site's training rows from the global model; reply with trees only."""
+    site, plan = _site_and_plan(msg, context)
+    config = msg.content["config"]
+    global_model = msg.content["arrays"]["0"].numpy().tobytes()
+    trees, metrics = _site.train_step(
+        site,
+        plan,
+        global_model,
+        base_score=float(config["base-score"]),
+        n_total=float(config["n-total"]),
+        server_round=int(config["server-round"]),
+    )
+    content = RecordDict(
+        {
+            "arrays": ArrayRecord([np.frombuffer(trees, dtype=np.uint8)]),
+            "metrics": MetricRecord(metrics),
+        }
+    )
+    return Message(content, reply_to=msg)
+
+
+@app.query("finalise")
+def finalise(msg: Message, context: Context) -> Message:
+    """Return the sums for the model's state and the hold-out metrics of the final model."""
+    site, plan = _site_and_plan(msg, context)
+    model = msg.content["arrays"]["0"].numpy().tobytes()
+    edges = np.asarray(msg.content["config"]["edges"], dtype=float)
+    stats = _site.final_statistics(site, plan, model, edges)
+    folder = Path(str(context.node_config["workdir"]))
+    _site.record_sent(folder, plan, str(context.run_id), "finalise", {"stats": stats})
+    return Message(RecordDict({"stats": MetricRecord(stats)}), reply_to=msg)
