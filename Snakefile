@@ -22,6 +22,7 @@ include: "rules/features.smk"
 include: "rules/predict.smk"
 include: "rules/train.smk"
 include: "rules/report.smk"
+include: "rules/federated.smk"
 
 
 rule all:

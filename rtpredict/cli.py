@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "train": "train",
     "predict": "predict",
     "report": "report",
+    "federated": "federated",
 }
 
 

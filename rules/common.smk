@@ -26,6 +26,15 @@ except InputError as err:
 
 SAMPLES = list(dict.fromkeys(SHEET["sample_id"]))
 REF = config["reference"]
+if config["quantifier"] == "star" and not REF.get("genome_fasta"):
+    raise WorkflowError(
+        "invalid config: reference.genome_fasta is needed by quantifier: star"
+    )
+if not (REF.get("genome_fasta") or REF.get("transcriptome_fasta")):
+    raise WorkflowError(
+        "invalid config: give reference.transcriptome_fasta, or reference.genome_fasta to "
+        "derive it from the genome and the GTF"
+    )
 FEATURES = config["features"]
 QUANTIFIER = config["quantifier"]
 

@@ -17,9 +17,13 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 "$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || {
   echo "rtpredict needs Python >= 3.11 (set PYTHON=/path/to/python3.11)." >&2; exit 1; }
 "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+extras=test
 if [ "${1:-}" = "--tests" ]; then
+  extras=test,federated
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+  command -v strace >/dev/null 2>&1 || missing+=(strace)
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -36,13 +40,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 stamp=.venv/.rtpredict-installed
-want=$(cat pyproject.toml | sha256sum | cut -c1-64)
+want=$( (cat pyproject.toml; echo "$extras") | sha256sum | cut -c1-64)
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing rtpredict and its dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
+  .venv/bin/python -m pip install -q -e ".[$extras]"
   echo "$want" > "$stamp"
 fi

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import warnings
@@ -221,7 +222,11 @@ def test_plan_errors_are_clear(plan_path, old, new):
 # ------------------------------------------------------------------ the apps, in one process
 @pytest.fixture
 def flower():
-    """Skip unless the optional extra (flwr>=1.42) is installed."""
+    """Skip unless the optional extra (flwr>=1.42) is installed (fail instead in CI)."""
+    if os.environ.get("RTPREDICT_REQUIRE_FEDERATED") == "1":
+        import flwr
+
+        return flwr
     return pytest.importorskip("flwr", reason="the Flower apps need the extra flwr>=1.42")
 
 

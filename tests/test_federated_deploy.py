@@ -96,7 +96,12 @@ def _unavailable() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_unavailable() is not None, reason=str(_unavailable()))
+if os.environ.get("RTPREDICT_REQUIRE_FEDERATED") == "1" and _unavailable() is not None:
+    raise RuntimeError(f"the federated deployment test cannot run here: {_unavailable()}")
+pytestmark = [
+    pytest.mark.federated,
+    pytest.mark.skipif(_unavailable() is not None, reason=str(_unavailable())),
+]
 
 
 def _loopback_traced(trace: Path, command: list[str]) -> list[str]:

@@ -39,7 +39,10 @@ def write_config(workdir: Path, cohort: Path, **overrides) -> None:
     config = {
         "samples": str(cohort / "samples.tsv"),
         "clinical": str(cohort / "clinical.tsv"),
-        "reference": {"gtf": str(cohort / "reference" / "annotation.gtf")},
+        "reference": {
+            "gtf": str(cohort / "reference" / "annotation.gtf"),
+            "transcriptome_fasta": str(cohort / "reference" / "transcripts.fa"),
+        },
         **overrides,
     }
     workdir.mkdir(parents=True, exist_ok=True)
@@ -294,3 +297,35 @@ def test_identifying_clinical_column_stops_the_run_unless_allowed(tmp_path, smal
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     manifest = json.loads((tmp_path / "results" / "provenance.json").read_text())
     assert manifest["allowed_identifier_columns"] == allow["allow_columns"]
+
+
+def test_federated_site_rule_is_defined_by_the_config(tmp_path, small_cohort):
+    for name in ("plan.yaml", "ca.crt", "H01.key"):
+        (tmp_path / name).write_text("placeholder\n")
+    federated = {
+        "plan": str(tmp_path / "plan.yaml"),
+        "site_code": "H01",
+        "superlink": "127.0.0.1:9092",
+        "ca": str(tmp_path / "ca.crt"),
+        "key": str(tmp_path / "H01.key"),
+    }
+    reference = {
+        "gtf": str(small_cohort / "reference" / "annotation.gtf"),
+        "transcriptome_fasta": str(small_cohort / "reference" / "transcripts.fa"),
+    }
+    write_config(tmp_path, small_cohort, reference=reference, federated=federated)
+    result = snakemake(tmp_path, "federated_site", "-n")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "federated_site" in result.stdout
+    write_config(tmp_path, small_cohort, reference=reference)
+    assert snakemake(tmp_path, "federated_site", "-n").returncode != 0, "no plan, no rule"
+
+
+def test_a_reference_without_genome_or_transcriptome_is_refused(tmp_path, small_cohort):
+    reference = {"gtf": str(small_cohort / "reference" / "annotation.gtf")}
+    write_config(tmp_path, small_cohort, reference=reference)  # a GTF only
+    result = snakemake(tmp_path, "-n")
+    assert result.returncode != 0
+    assert "give reference.transcriptome_fasta, or reference.genome_fasta" in (
+        result.stdout + result.stderr
+    )
