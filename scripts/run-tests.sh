@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
 export PATH="$PWD/.venv/bin:$PATH"
-# CI runs every test: the report tests fail (not skip) without Chromium, the federated ones
-# without flwr, root, strace or network namespaces
-export RTPREDICT_REQUIRE_BROWSER=1 RTPREDICT_REQUIRE_FEDERATED=1
+# CI runs every test: the report tests fail (not skip) without Chromium, the SLURM test where
+# SLURM cannot be brought up, the federated ones without flwr, root, strace or namespaces
+export RTPREDICT_REQUIRE_BROWSER=1 RTPREDICT_REQUIRE_SLURM=1 RTPREDICT_REQUIRE_FEDERATED=1
 ruff check rtpredict tests benchmarks scripts
 ruff format --check rtpredict tests benchmarks scripts
 snakefmt --check Snakefile rules

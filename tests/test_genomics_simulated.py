@@ -1,7 +1,4 @@
-"""The simulator's Mutect2-style VCFs (known truth) through read_somatic_vcf and dna_features.
-
-Runs once the simulator (rtpredict.simulate, the lead's) is on the branch; skipped before.
-"""
+"""The simulator's Mutect2-style VCFs (known truth) through read_somatic_vcf and dna_features."""
 
 from __future__ import annotations
 
@@ -12,11 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rtpredict import simulate
 from rtpredict.genomics import read_somatic_vcf
+from rtpredict.simulate import _dna as dna
 from rtpredict.tl import dna_features
-
-simulate = pytest.importorskip("rtpredict.simulate")
-dna = pytest.importorskip("rtpredict.simulate._dna")
 
 
 def same_change(change: str | None) -> str:

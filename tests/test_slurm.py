@@ -60,7 +60,10 @@ def slurm():
         [SLURM_SCRIPTS / "up.sh"], capture_output=True, text=True, check=False, timeout=600
     )
     if up.returncode == 3:
-        pytest.skip(up.stderr.strip().splitlines()[-1])
+        reason = up.stderr.strip().splitlines()[-1]
+        if os.environ.get("RTPREDICT_REQUIRE_SLURM") == "1":
+            pytest.fail(f"SLURM cannot be brought up here: {reason}")
+        pytest.skip(reason)
     assert up.returncode == 0, up.stdout + up.stderr
     yield
     if "was already up" not in up.stdout:
