@@ -12,9 +12,13 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from rtpredict.errors import InputError
-from rtpredict.io import read_clinical, read_sample_sheet
+from rtpredict.io import check_config, read_clinical, read_sample_sheet
 
-validate(config, "../schemas/config.schema.yaml")
+try:
+    check_config(config, files=workflow.configfiles)
+except InputError as err:
+    raise WorkflowError(f"invalid config: {err}") from None
+validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 
 ALLOW = config["privacy"]["allow_columns"]
 try:

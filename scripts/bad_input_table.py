@@ -73,7 +73,7 @@ def config(workdir: Path, cohort: Path, **overrides) -> None:
 def first_error(output: str) -> str:
     """The line of the output that says what is wrong."""
     for pattern in (
-        r"invalid input: (.*)",
+        r"invalid (?:input|config): (.*)",
         r"rtpredict \S+: error: (.*)",
         r"InputError: (.*)",
         r"(.*(?:is not valid|must|Additional properties).*)",

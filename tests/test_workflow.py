@@ -137,7 +137,9 @@ def test_unknown_config_key_is_refused(tmp_path, small_cohort):
     write_config(tmp_path, small_cohort, quantifer="salmon")
     result = snakemake(tmp_path, "-n")
     assert result.returncode != 0
-    assert "quantifer" in result.stdout + result.stderr
+    line = (tmp_path / "config.yaml").read_text().splitlines().index("quantifer: salmon")
+    expected = f"config.yaml, line {line + 1}, setting quantifer: unknown setting; "
+    assert expected + "did you mean quantifier?" in result.stdout + result.stderr
     assert not (tmp_path / "results").exists()
 
 

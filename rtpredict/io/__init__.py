@@ -2,6 +2,7 @@
 
 from rtpredict.io._atomic import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
 from rtpredict.io._cohort import build_cohort, export_tsv, gene_table, read_h5ad, write_h5ad
+from rtpredict.io._config import check_config
 from rtpredict.io._gtf import match_transcripts, read_gene_intervals, read_tx2gene, strip_version
 from rtpredict.io._qc import STRANDEDNESS, read_fastp, read_salmon_qc, read_star_log
 from rtpredict.io._quant import GeneQuant, featurecounts_gene_quant, salmon_gene_quant
@@ -13,6 +14,7 @@ __all__ = [
     "GeneQuant",
     "atomic_path",
     "build_cohort",
+    "check_config",
     "export_tsv",
     "featurecounts_gene_quant",
     "gene_table",
