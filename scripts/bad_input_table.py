@@ -114,7 +114,12 @@ def main() -> int:
         config(workdir, cohort)
         prepare(workdir)
         code, output = check(workdir)
-        message = first_error(output).replace(str(workdir) + "/", "").replace(str(cohort), "…")
+        planned = re.search(r"^total\s+(\d+)", output, re.MULTILINE)
+        message = (
+            f"dry run plans all {planned.group(1)} jobs"
+            if code == 0 and planned
+            else first_error(output).replace(str(workdir) + "/", "").replace(str(cohort), "…")
+        )
         print(f"| {name} | exit {code}: `{message}` | {leftovers(workdir)} |")
 
     def fastq(workdir: Path, data: bytes) -> None:
