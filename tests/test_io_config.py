@@ -52,13 +52,21 @@ def test_nested_unknown_key_lists_the_known_ones_when_nothing_is_close(tmp_path)
     assert "target_gard" in message
 
 
-def test_wrong_type_names_the_last_file_that_sets_it(tmp_path):
+def test_wrong_type_names_the_file_that_gave_it(tmp_path):
     base = _file(tmp_path, BASE)
     override = _file(tmp_path, "features:\n  target_gard: high\n", "site.yaml")
     config = yaml.safe_load(base.read_text())
     config["features"]["target_gard"] = "high"
     message = _error(config, base, override)
     assert message.startswith(f"{override}, line 2, setting features.target_gard: 'high' is not")
+
+
+def test_the_file_whose_value_was_taken_is_named_whatever_the_order(tmp_path):
+    base = _file(tmp_path, BASE)
+    site = _file(tmp_path, BASE.replace("salmon", "kallisto"), "site.yaml")
+    config = yaml.safe_load(site.read_text())
+    for files in ((base, site), (site, base)):
+        assert _error(config, *files).startswith(f"{site}, line 2, setting quantifier:")
 
 
 def test_value_from_the_command_line_is_named_as_such(tmp_path):

@@ -21,8 +21,8 @@ def check_config(config: Mapping, files: Sequence[str | Path] = ()) -> None:
     config
         The merged configuration (config files, then ``--config`` values).
     files
-        The YAML files it was merged from, in the order applied. The message names the last
-        one that sets the offending setting, with its line; otherwise ``--config``.
+        The YAML files it was merged from. The message names the one whose value was taken
+        for the offending setting, with its line; otherwise ``--config``.
 
     Raises
     ------
@@ -52,8 +52,9 @@ def check_config(config: Mapping, files: Sequence[str | Path] = ()) -> None:
 
 
 def _where(config: Mapping, keys: list, files: Sequence[str | Path], *, missing: bool) -> str:
-    """The last file that gives ``keys`` its value, with the line; for a missing setting, its
-    parent's; ``--config`` when no file gives that value."""
+    """A file that gives ``keys`` the value in ``config``, with the line (Snakemake's own
+    ``configfile:`` is applied before ``--configfile`` but listed after it); for a missing
+    setting, its parent's; ``--config`` when no file gives that value."""
     for depth in range(len(keys), -1, -1):
         for file in reversed(files):
             found = _node(Path(file), keys[:depth])
@@ -62,7 +63,7 @@ def _where(config: Mapping, keys: list, files: Sequence[str | Path], *, missing:
             line, node = found
             given = yaml.safe_load(yaml.serialize(node)) if node is not None else None
             if not missing and given != _value(config, keys):
-                break  # overridden on the command line
+                continue  # overridden by a later file or on the command line
             return f"{file}, line {line}" if line else str(file)
         if not missing:
             return "--config"
