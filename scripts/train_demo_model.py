@@ -32,27 +32,18 @@ sys.path.insert(0, str(ROOT))
 from rtpredict import tl  # noqa: E402
 from rtpredict.genomics import read_somatic_vcf  # noqa: E402
 from rtpredict.models import RadiosensitivityModel, save_model  # noqa: E402
+from rtpredict.models._schema import SIGNATURE_FEATURES  # noqa: E402
 from rtpredict.models.validation import cross_validate  # noqa: E402
 from rtpredict.simulate import SimulationParams, simulate_cohort  # noqa: E402
 from rtpredict.simulate._dna import CALLABLE_MB  # noqa: E402
 
 NAME = "demo_recurrence"
 PARAMS = SimulationParams(n_tumours=600, read_pairs=1, n_background_genes=300, seed=101)
-SIGNATURES = [
-    "buffa_hypoxia",
-    "eustace_hypoxia",
-    "toustrup_hypoxia",
-    "ragnum_hypoxia",
-    "kim_radiosensitivity",
-    "ifng_18",
-    "ifng_6",
-    "cytolytic_activity",
-]
 #: gard is left out on purpose: it carries RSI, which random controls replace; the model can
 #: learn the same from rsi and the schedule
 FEATURES = [
     "rsi",
-    *SIGNATURES,
+    *SIGNATURE_FEATURES,
     "dna_nrf2_pathway",
     "dna_repair_defect",
     "dna_STK11_mutated",
@@ -73,10 +64,12 @@ def training_cohort():
     adata = cohort.to_anndata()
     with tempfile.TemporaryDirectory(prefix="rtpredict-demo-vcf-") as folder:
         variants = {s: read_somatic_vcf(p) for s, p in cohort.write_vcfs(folder).items()}
-    reference = tl.reference_statistics(adata, SIGNATURES, source="simulated training cohort")
+    reference = tl.reference_statistics(
+        adata, SIGNATURE_FEATURES, source="simulated training cohort"
+    )
     tl.score_rsi(adata)
     tl.gard(adata)
-    tl.score_signatures(adata, SIGNATURES, reference=reference)
+    tl.score_signatures(adata, SIGNATURE_FEATURES, reference=reference)
     tl.dna_features(adata, variants, callable_mb=CALLABLE_MB)
     del adata.obsm["truth"]  # the model sees what a real cohort has, nothing more
     return adata, reference

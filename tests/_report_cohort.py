@@ -23,16 +23,6 @@ from rtpredict.models import annotate_predictions, default_reference, load_defau
 from rtpredict.simulate import SimulationParams, simulate_cohort
 
 N_TUMOURS = 12
-SIGNATURES = [
-    "buffa_hypoxia",
-    "eustace_hypoxia",
-    "toustrup_hypoxia",
-    "ragnum_hypoxia",
-    "kim_radiosensitivity",
-    "ifng_18",
-    "ifng_6",
-    "cytolytic_activity",
-]
 TARGET_GARD = 33.0
 MODELS = ("demo_recurrence", "recurrence")
 
@@ -71,7 +61,7 @@ def build() -> object:
     reference = tl.ReferenceStatistics.load(default_reference("demo_recurrence"))
     tl.score_rsi(adata)
     tl.gard(adata, target_gard=TARGET_GARD)
-    tl.score_signatures(adata, SIGNATURES, reference=reference)
+    tl.score_signatures(adata, reference=reference)  # every catalog signature but RSI
     tl.dna_features(adata, variants, callable_mb=30.0)
     qc = qc_metrics(adata.obs_names, adata.n_vars, np.random.default_rng(5))
     adata.obs = pd.concat([qc, adata.obs], axis=1)

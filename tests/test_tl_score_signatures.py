@@ -243,3 +243,9 @@ def test_reference_percentile_places_each_tumour_in_the_reference_cohort():
         new.obs["eustace_hypoxia_reference_percentile"].iloc[0]
     )
     assert new.obs["buffa_hypoxia_reference_percentile"].between(0, 100).all()
+
+
+def test_model_signature_features_are_the_signatures_scored_by_default():
+    from rtpredict.models._schema import SIGNATURE_FEATURES
+
+    assert sorted(SIGNATURE_FEATURES) == sorted(SIGNATURES)

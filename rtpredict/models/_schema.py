@@ -18,10 +18,9 @@ from scipy import sparse
 from rtpredict.errors import InputError
 from rtpredict.models._target import _preview
 
-#: obs features used when a model is given no feature list (those present in the data)
-DEFAULT_FEATURES = (
-    "rsi",
-    "gard",
+#: the catalog signatures that ``tl.score_signatures`` scores by default (all but RSI), in the
+#: order models list them
+SIGNATURE_FEATURES = (
     "buffa_hypoxia",
     "eustace_hypoxia",
     "toustrup_hypoxia",
@@ -30,6 +29,12 @@ DEFAULT_FEATURES = (
     "ifng_18",
     "ifng_6",
     "cytolytic_activity",
+)
+#: obs features used when a model is given no feature list (those present in the data)
+DEFAULT_FEATURES = (
+    "rsi",
+    "gard",
+    *SIGNATURE_FEATURES,
     "site",
     "dose_per_fraction",
     "fractions",
