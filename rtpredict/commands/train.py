@@ -20,8 +20,7 @@ import inspect
 import logging
 from pathlib import Path
 
-import yaml
-
+from rtpredict._yaml import read_yaml
 from rtpredict.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -133,12 +132,7 @@ def _load_config(path: Path | None) -> dict:
     """Read and check the YAML configuration (empty without --config)."""
     if path is None:
         return {}
-    try:
-        config = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError as err:
-        raise InputError(f"config file {path} not found.") from err
-    except yaml.YAMLError as err:
-        raise InputError(f"config file {path} is not valid YAML: {err}") from err
+    config = read_yaml(path, "config file") or {}
     if not isinstance(config, dict):
         raise InputError(f"config file {path} must hold a mapping of keys.")
     unknown = set(config) - TOP_KEYS - {"validation", "card"}

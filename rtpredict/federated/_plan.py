@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-
+from rtpredict._yaml import read_yaml
 from rtpredict.errors import InputError
 from rtpredict.models._schema import Feature, FeatureSchema
 from rtpredict.models._target import OBJECTIVES, Target, resolve_target
@@ -206,12 +205,7 @@ def load_plan(path: str | Path) -> FederationPlan:
     YAML) takes the schema of an existing model instead.
     """
     path = Path(path)
-    try:
-        spec = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError as err:
-        raise InputError(f"federation plan {path} not found.") from err
-    except yaml.YAMLError as err:
-        raise InputError(f"federation plan {path} is not valid YAML: {err}") from err
+    spec = read_yaml(path, "federation plan") or {}
     if not isinstance(spec, dict):
         raise InputError(f"federation plan {path} must hold a mapping of keys.")
     unknown = set(spec) - _KEYS

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from rtpredict._yaml import parse_yaml, read_yaml
 from rtpredict.errors import InputError
 from rtpredict.genomics._resources import data_file
 
@@ -49,18 +48,8 @@ def read_panel(path: str | os.PathLike[str] | None = None) -> Panel:
     """
     if path is None:
         source = f"rtpredict/data/genomics/{DEFAULT_PANEL}"
-        text = data_file(DEFAULT_PANEL).read_text()
-    else:
-        source = str(path)
-        try:
-            text = Path(path).read_text()
-        except OSError as err:
-            raise InputError(f"{source}: cannot read the panel ({err.strerror})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise InputError(f"{source}: not valid YAML ({err})") from None
-    return _parse(raw, source)
+        return _parse(parse_yaml(data_file(DEFAULT_PANEL).read_text(), source), source)
+    return _parse(read_yaml(path, "panel"), str(path))
 
 
 def _parse(raw: Any, source: str) -> Panel:

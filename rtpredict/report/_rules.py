@@ -6,11 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from rtpredict._yaml import parse_yaml, read_yaml
 from rtpredict.errors import InputError
 
 KINDS = ("minimum", "per_gene", "fraction_of_genes", "strandedness", "coverage")
@@ -134,17 +132,12 @@ def load_rules(path: str | os.PathLike | None = None) -> ReportRules:
     Raises :class:`~rtpredict.errors.InputError` naming the file and the field at fault.
     """
     if path is None:
-        text = files("rtpredict.report").joinpath("rules.yaml").read_text(encoding="utf-8")
         source = "rtpredict/report/rules.yaml"
+        raw = parse_yaml(
+            files("rtpredict.report").joinpath("rules.yaml").read_text("utf-8"), source
+        )
     else:
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: no such rules file")
-        text, source = path.read_text(encoding="utf-8"), str(path)
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise InputError(f"{source}: not valid YAML ({err})") from None
+        source, raw = str(path), read_yaml(path, "rules file")
     if not isinstance(raw, Mapping) or raw.get("version") != 1:
         raise _fail(source, "version", "expected version: 1")
     rules = tuple(_rule(r, source, i) for i, r in enumerate(raw.get("qc") or ()))

@@ -6,17 +6,9 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-import yaml
-
+from rtpredict._yaml import parse_yaml, read_yaml
 from rtpredict.errors import InputError
 from rtpredict.signatures._model import Signature, gene_set, signature_from_mapping
-
-
-def _parse_yaml(text: str, source: str) -> object:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise InputError(f"{source}: not valid YAML ({err}). Fix the syntax.") from None
 
 
 @cache
@@ -28,7 +20,7 @@ def _catalog() -> dict[str, Signature]:
             continue
         source = f"rtpredict/signatures/catalog/{entry.name}"
         signature = signature_from_mapping(
-            _parse_yaml(entry.read_text(encoding="utf-8"), source), source
+            parse_yaml(entry.read_text(encoding="utf-8"), source), source
         )
         if signature.name != entry.name.removesuffix(".yaml"):
             raise InputError(f"{source}: name {signature.name!r} differs from the file name.")
@@ -94,7 +86,7 @@ def read_signature_file(path: str | Path) -> dict[str, Signature]:
         return read_gmt(path)
     if suffix not in (".yaml", ".yml"):
         raise InputError(f"{path}: unknown signature file type; use .gmt, .yaml or .yml.")
-    raw = _parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    raw = read_yaml(path, "signature file")
     records = raw if isinstance(raw, list) else [raw]
     signatures: dict[str, Signature] = {}
     for i, record in enumerate(records):
