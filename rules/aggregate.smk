@@ -21,7 +21,7 @@ rule aggregate:
         runtime=runtime(10, per_gb=10),
     params:
         rtpredict=RTPREDICT,
-        args=aggregate_args(),
+        args=aggregate_args,
         quantifier=QUANTIFIER,
     shell:
         "{params.rtpredict} aggregate --quantifier {params.quantifier} --gtf {input.gtf} "

@@ -191,8 +191,11 @@ def _per_sample(pattern):
     return [pattern.format(sample=s) for s in SAMPLES]
 
 
-def _pairs(pattern):
-    return " ".join(f"{s}={shlex.quote(pattern.format(sample=s))}" for s in SAMPLES)
+def _sample_pattern(pattern):
+    """One path pattern for every tumour: SAMPLE=PATH pairs for a cohort of thousands would
+    overflow the shell's 128 KiB command-line limit. (Params holding a pattern are functions:
+    Snakemake would take the braces of a string param for wildcards.)"""
+    return shlex.quote(pattern)
 
 
 QUANT_PATTERN = {
@@ -219,12 +222,13 @@ def aggregate_inputs(wildcards):
     return inputs
 
 
-def aggregate_args():
-    """The SAMPLE=PATH arguments of `rtpredict aggregate`."""
-    args = f"--quant {_pairs(QUANT_PATTERN)} --fastp {_pairs('results/qc/fastp/{sample}.fastp.json')}"
+def aggregate_args(wildcards):
+    """Options of `rtpredict aggregate`: per-tumour path patterns, clinical table, allow-list."""
+    fastp = _sample_pattern("results/qc/fastp/{sample}.fastp.json")
+    args = f"--quant {_sample_pattern(QUANT_PATTERN)} --fastp {fastp}"
     if QUANTIFIER == "star":
-        args += f" --star-log {_pairs('results/star/{sample}/Log.final.out')}"
-        args += f" --bam-qc {_pairs('results/star/{sample}/bam_qc.json')}"
+        args += f" --star-log {_sample_pattern('results/star/{sample}/Log.final.out')}"
+        args += f" --bam-qc {_sample_pattern('results/star/{sample}/bam_qc.json')}"
     if config.get("clinical"):
         args += f" --clinical {shlex.quote(config['clinical'])}"
     for column, reason in ALLOW.items():
@@ -262,7 +266,7 @@ def features_inputs(wildcards):
     return inputs
 
 
-def features_args():
+def features_args(wildcards):
     """Options of `rtpredict features` from the config."""
     args = [f"--method {FEATURES['method']}"]
     if FEATURES["reference"]:
@@ -279,7 +283,7 @@ def features_args():
         args.append(f"--panel {shlex.quote(config['dna']['panel'])}")
     if QUANTIFIER == "star":
         args.append(
-            f"--rna-pileup {_pairs('results/star/{sample}/hotspot_pileup.tsv')}"
+            f"--rna-pileup {_sample_pattern('results/star/{sample}/hotspot_pileup.tsv')}"
         )
     return " ".join(args)
 
@@ -351,13 +355,15 @@ def provenance_inputs(wildcards):
 
 
 def provenance_args():
-    """`--input ROLE=PATH ...` of `rtpredict provenance`."""
+    """`--samples SHEET --input ROLE=PATH ...` of `rtpredict provenance`: the command takes the
+    per-tumour files (FASTQ, VCF) from the sheet, keeping the command line short."""
     pairs = [
         f"{role}={shlex.quote(p)}"
         for role, paths in _input_files().items()
+        if role not in ("sample_sheet", "fastq", "vcf")
         for p in paths
     ]
-    return "--input " + " ".join(pairs)
+    return f"--samples {shlex.quote(config['samples'])} --input " + " ".join(pairs)
 
 
 def _model_cards():

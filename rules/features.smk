@@ -20,7 +20,7 @@ rule features:
         runtime=runtime(15, per_gb=10),
     params:
         rtpredict=RTPREDICT,
-        args=features_args(),
+        args=features_args,
     shell:
         "NUMBA_NUM_THREADS={threads} {params.rtpredict} features {input.cohort} "
         "--output {output.h5ad} --tsv {output.tsv} {params.args} > {log} 2>&1"

@@ -30,3 +30,11 @@ def test_user_error_is_one_line_without_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("rtpredict simulate: error:")
     assert "not a simulated cohort" in result.stderr
+
+
+def test_one_pattern_stands_for_every_tumour_and_pairs_still_work():
+    from rtpredict.commands._args import sample_paths
+
+    assert sample_paths(["r/{sample}.tsv"], ["A", "B"]) == {"A": "r/A.tsv", "B": "r/B.tsv"}
+    assert sample_paths(["A=a.tsv", "B=b.tsv"], ["A", "B"]) == {"A": "a.tsv", "B": "b.tsv"}
+    assert sample_paths(["r/{sample}.tsv"], []) == {}

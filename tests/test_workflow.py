@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -153,6 +154,23 @@ def test_bad_sample_sheet_stops_before_any_job(tmp_path, small_cohort):
     message = f"{tmp_path / 'samples.tsv'}, line 4, field fastq_2: file not found"
     assert message in result.stdout + result.stderr
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+def test_cohort_steps_command_lines_do_not_grow_with_the_cohort(tmp_path, small_cohort, route):
+    """Thousands of SAMPLE=PATH pairs would overflow the shell's 128 KiB limit."""
+    configure(tmp_path, small_cohort, route)
+    result = snakemake(tmp_path, "-n", "-p", "--forceall")
+    assert result.returncode == 0, result.stderr[-2000:]
+    commands = [
+        line for line in result.stdout.splitlines() if re.search(r" (aggregate|provenance) ", line)
+    ]
+    assert len(commands) == 2
+    for command in commands:
+        assert "--samples" in command
+        assert not re.search(r"SIM00\d", command), command
+    if route == "star":
+        assert "--rna-pileup 'results/star/{sample}/hotspot_pileup.tsv'" in result.stdout
 
 
 def test_features_predictions_and_provenance(finished_run, small_cohort):

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rtpredict.errors import InputError
 
 
-def sample_paths(values: list[str]) -> dict[str, str]:
-    """Parse ``SAMPLE=PATH`` arguments into a mapping (sample ID → path)."""
+def sample_paths(values: list[str], samples: Sequence[str] | None = None) -> dict[str, str]:
+    """Parse ``SAMPLE=PATH`` arguments into a mapping (sample ID → path).
+
+    Where the command knows its tumours (``samples``), one path pattern holding ``{sample}``
+    stands for all of them: the workflow passes patterns, as a cohort of thousands of
+    ``SAMPLE=PATH`` pairs would overflow the shell's 128 KiB command-line limit.
+    """
+    if samples is not None and len(values) == 1 and "{sample}" in values[0]:
+        return {s: values[0].replace("{sample}", s) for s in samples}
     out = {}
     for item in values:
         sample, sep, path = item.partition("=")

@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         required=True,
         metavar="SAMPLE=PATH",
-        help="salmon: quant directory; star: featureCounts table",
+        help="salmon: quant directory; star: featureCounts table. For every per-tumour option, "
+        "one pattern with {sample} may stand for all the sheet's tumours",
     )
     parser.add_argument("--fastp", nargs="+", required=True, metavar="SAMPLE=JSON")
     parser.add_argument("--star-log", nargs="*", default=[], metavar="SAMPLE=Log.final.out")
@@ -35,19 +36,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tsv-dir", required=True, help="directory for the TSV exports")
 
 
-def _tool_versions(args: argparse.Namespace, quant: dict[str, str]) -> dict[str, str]:
+def _tool_versions(
+    quantifier: str, quant: dict[str, str], fastp: dict[str, str], star_log: dict[str, str]
+) -> dict[str, str]:
     versions = {}
-    fastp_json = json.loads(Path(next(iter(sample_paths(args.fastp).values()))).read_text())
+    fastp_json = json.loads(Path(next(iter(fastp.values()))).read_text())
     versions["fastp"] = fastp_json.get("summary", {}).get("fastp_version", "unknown")
     first = Path(next(iter(quant.values())))
-    if args.quantifier == "salmon":
+    if quantifier == "salmon":
         meta = json.loads((first / "aux_info" / "meta_info.json").read_text())
         versions["salmon"] = meta.get("salmon_version", "unknown")
     else:
         header = first.read_text().split("\n", 1)[0]
         match = re.search(r"featureCounts v(\S+?);", header)
         versions["featureCounts"] = match.group(1) if match else "unknown"
-        log_out = Path(next(iter(sample_paths(args.star_log).values()))).with_name("Log.out")
+        log_out = Path(next(iter(star_log.values()))).with_name("Log.out")
         if log_out.exists():
             match = re.search(r"STAR version=(\S+)", log_out.read_text())
             versions["STAR"] = match.group(1) if match else "unknown"
@@ -63,13 +66,13 @@ def run(args: argparse.Namespace) -> int:
     allow = dict(item.partition("=")[::2] for item in args.allow_column)
     sheet = io.read_sample_sheet(args.samples, allow_columns=allow)
     samples = list(dict.fromkeys(sheet["sample_id"]))
-    quant = sample_paths(args.quant)
+    quant = sample_paths(args.quant, samples)
     missing = [s for s in samples if s not in quant]
     if missing:
         raise InputError(f"no quantification given for {', '.join(missing)}")
     quant = {s: quant[s] for s in samples}
     tx2gene = io.read_tx2gene(args.gtf)
-    fastp = sample_paths(args.fastp)
+    fastp = sample_paths(args.fastp, samples)
     qc = pd.DataFrame({s: io.read_fastp(fastp[s]) for s in samples}).T
     if args.quantifier == "salmon":
         gene_quant = io.salmon_gene_quant(
@@ -78,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         extra = pd.DataFrame({s: io.read_salmon_qc(p) for s, p in quant.items()}).T
     else:
         gene_quant = io.featurecounts_gene_quant(quant)
-        star, bam = sample_paths(args.star_log), sample_paths(args.bam_qc)
+        star, bam = sample_paths(args.star_log, samples), sample_paths(args.bam_qc, samples)
         extra = pd.concat(
             [
                 pd.DataFrame({s: io.read_star_log(star[s]) for s in samples}).T,
@@ -92,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
     clinical = io.read_clinical(args.clinical, allow_columns=allow) if args.clinical else None
     provenance = {
         "quantifier": args.quantifier,
-        "tools": _tool_versions(args, quant),
+        "tools": _tool_versions(
+            args.quantifier, quant, fastp, sample_paths(args.star_log, samples)
+        ),
         "annotation": str(Path(args.gtf).name),
     }
     adata = io.build_cohort(gene_quant, io.gene_table(tx2gene), qc, clinical, provenance=provenance)

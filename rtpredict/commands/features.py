@@ -136,7 +136,7 @@ def _dna_features(args: argparse.Namespace, adata) -> None:
         panel=args.panel,
         callable_mb=args.callable_mb if args.callable_mb is not None else float("nan"),
     )
-    pileups = sample_paths(args.rna_pileup)
+    pileups = sample_paths(args.rna_pileup, list(adata.obs_names))
     if pileups:
         import pandas as pd
 

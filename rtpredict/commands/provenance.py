@@ -11,6 +11,9 @@ from rtpredict.commands._args import sample_paths
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict provenance``."""
     parser.add_argument(
+        "--samples", help="sample sheet: it and the FASTQ and VCF files it lists are inputs"
+    )
+    parser.add_argument(
         "--input", nargs="+", default=[], metavar="ROLE=PATH",
         help="input files by role (a role may repeat: fastq=a.gz fastq=b.gz)",
     )  # fmt: skip
@@ -20,15 +23,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Checksum the inputs and write the manifest atomically."""
-    from rtpredict.io import write_text_atomic
+    from rtpredict.io import read_sample_sheet, write_text_atomic
     from rtpredict.provenance import input_manifest
 
+    config = json.loads(args.config_json)
+    allowed = config.get("privacy", {}).get("allow_columns", {})
     inputs: dict[str, list[str]] = {}
+    if args.samples:
+        sheet = read_sample_sheet(args.samples, allow_columns=allowed)
+        inputs["sample_sheet"] = [args.samples]
+        inputs["fastq"] = [*sheet["fastq_1"], *sheet["fastq_2"]]
+        vcfs = [v for v in dict.fromkeys(sheet["vcf"]) if v]
+        if vcfs:
+            inputs["vcf"] = vcfs
     for item in args.input:
         role, path = next(iter(sample_paths([item]).items()))
         inputs.setdefault(role, []).append(path)
-    config = json.loads(args.config_json)
-    allowed = config.get("privacy", {}).get("allow_columns", {})
     manifest = input_manifest(inputs, config=config, allowed_columns=allowed)
     write_text_atomic(args.output, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return 0
