@@ -405,3 +405,12 @@ def test_text_colours_meet_wcag_aa_contrast():
     for fg, bg in pairs:
         light, dark = sorted((relative_luminance(var[fg]), relative_luminance(bg)), reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, (fg, bg)
+
+
+@pytest.mark.parametrize("sample", ["SIM001\n", "cohort", "", "_x", "a b"])
+def test_report_path_refuses_ids_outside_the_sample_sheet_rule(tmp_path, sample):
+    from rtpredict.report._batch import report_path
+
+    with pytest.raises(InputError, match="cannot name a report file"):
+        report_path(tmp_path, sample)
+    assert report_path(tmp_path, "SIM-001.a_b") == tmp_path / "SIM-001.a_b.html"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import atomic_path
+from rtpredict.io._atomic import write_text_atomic
 from rtpredict.privacy._guard import FixHints, check_identifiers
 from rtpredict.privacy._keyfile import read_key
 from rtpredict.privacy._mapping import read_mapping, write_mapping
@@ -128,8 +128,7 @@ def pseudonymise_table(
         hints=_HINTS,
     )
     write_mapping(mapping, extended)
-    with atomic_path(output) as tmp:
-        tmp.write_text(_tsv(out), encoding="utf-8")
+    write_text_atomic(output, _tsv(out))
     return Pseudonymised(
         rows=len(table),
         ids=len(set(map(normalise_id, ids))),

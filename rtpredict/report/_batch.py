@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import multiprocessing as mp
 import os
-import re
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from anndata import AnnData
 
 from rtpredict.errors import InputError
+from rtpredict.privacy._pseudonym import SAMPLE_ID
 from rtpredict.report._cohort import write_cohort_report
 from rtpredict.report._context import CohortView, cohort_view
 from rtpredict.report._multiqc import write_multiqc
@@ -24,15 +24,12 @@ from rtpredict.report._tumour import render_tumour_report
 
 logger = logging.getLogger("rtpredict.report")
 
-#: pseudonymous sample IDs become file names: the sample sheet's rule, nothing else
-SAMPLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
 _VIEW: CohortView | None = None  # the view shared with forked workers
 
 
 def report_path(outdir: str | os.PathLike, sample: str) -> Path:
     """Return ``outdir/<sample>.html``; refuse IDs that are not safe file names."""
-    if not SAMPLE_ID.match(sample) or sample in ("cohort",):
+    if not SAMPLE_ID.fullmatch(sample) or sample == "cohort":  # the sample sheet's rule
         raise InputError(
             f"sample ID {sample!r} cannot name a report file: use letters, digits, '_', '.', '-' "
             "(starting with a letter or digit), and not 'cohort'."

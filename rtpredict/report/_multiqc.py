@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from rtpredict.io import atomic_path
+from rtpredict.io import write_text_atomic
 from rtpredict.report import _format as fmt
 from rtpredict.report._context import CohortView
 from rtpredict.report._qc import SEVERITY
@@ -39,8 +39,7 @@ def _write(path: Path, header: dict[str, Any], table: pd.DataFrame) -> Path:
     lines.append("\t".join(["Sample", *table.columns]))
     for sample, row in table.iterrows():
         lines.append("\t".join([_clean(sample), *(_clean(v) for v in row)]))
-    with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return path
 
 

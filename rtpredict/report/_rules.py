@@ -12,7 +12,6 @@ from rtpredict._yaml import parse_yaml, read_yaml
 from rtpredict.errors import InputError
 
 KINDS = ("minimum", "per_gene", "fraction_of_genes", "strandedness", "coverage")
-STATUSES = ("pass", "warn", "fail")
 
 
 @dataclass(frozen=True)
