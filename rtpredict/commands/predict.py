@@ -52,13 +52,9 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from rtpredict.io import write_h5ad
-    from rtpredict.models import (
-        annotate_predictions,
-        load_default,
-        load_model,
-        prediction_table,
-    )
+    from rtpredict.models import load_default, load_model, prediction_table
     from rtpredict.models._cohort_files import is_tsv, read_cohort, write_table
+    from rtpredict.models._predictions import store_predictions
 
     if args.out is None and args.tsv is None:
         raise InputError("nothing to write: give --out (annotated .h5ad) and/or --tsv.")
@@ -81,11 +77,13 @@ def run(args: argparse.Namespace) -> int:
         )
         key = args.key_added or model.card_.get("name") or Path(reference).stem
         models[key] = {"reference": reference, "sha256": model.card_["files"]["model"]["sha256"]}
+        table = prediction_table(model, data, horizon=args.horizon, level=args.level)
         if args.tsv is not None:
-            table = prediction_table(model, data, horizon=args.horizon, level=args.level)
             tables.append(table.add_prefix(f"{key}_"))
         if args.out is not None:
-            annotate_predictions(data, model, key_added=key, horizon=args.horizon, level=args.level)
+            store_predictions(
+                data, model, table, key_added=key, horizon=args.horizon, level=args.level
+            )
         log.info("scored %d tumours with %s (keys %s_*)", len(data), reference, key)
     if args.tsv is not None:
         write_table(pd.concat(tables, axis=1), args.tsv)

@@ -44,11 +44,26 @@ predict_uncertainty` (prediction, sd, lower, upper, percentile, and event_probab
     The annotated copy when ``copy``, else None.
     """
     adata = adata.copy() if copy else adata
-    table = model.predict_uncertainty(adata, level=level, horizon=horizon)
-    shap = model.explain(adata)
-    for column in table.columns:
+    table = prediction_table(model, adata, horizon=horizon, level=level)
+    store_predictions(adata, model, table, key_added=key_added, horizon=horizon, level=level)
+    return adata if copy else None
+
+
+def store_predictions(
+    adata,
+    model: RadiosensitivityModel,
+    table: pd.DataFrame,
+    *,
+    key_added: str,
+    horizon: float | None,
+    level: float,
+) -> None:
+    """Write a `prediction_table` of ``adata`` into it, as `annotate_predictions` describes."""
+    shap_columns = [c for c in table.columns if c.startswith("shap_")]
+    for column in table.columns.difference(shap_columns, sort=False):
         adata.obs[f"{key_added}_{column}"] = table[column].to_numpy()
-    features = shap.drop(columns=BIAS)
+    features = table[[c for c in shap_columns if c != "shap_bias"]]
+    features.columns = [c.removeprefix("shap_") for c in features.columns]
     adata.obsm[f"{key_added}_shap"] = features
     card = getattr(model, "card_", {}) or {}
     identity = {
@@ -68,11 +83,10 @@ predict_uncertainty` (prediction, sd, lower, upper, percentile, and event_probab
         "params": {"level": level, **({"horizon": horizon} if horizon is not None else {})},
         "model": identity,
         "feature_names": list(features.columns),
-        "shap_bias": float(shap[BIAS].iloc[0]) if len(shap) else 0.0,
+        "shap_bias": float(table["shap_bias"].iloc[0]) if len(table) else 0.0,
         "global_importance": {k: float(v) for k, v in features.abs().mean().items()},
         "training_global_importance": {k: float(v) for k, v in model.global_importance_.items()},
     }
-    return adata if copy else None
 
 
 def _scale(model: RadiosensitivityModel) -> str:
