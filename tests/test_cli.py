@@ -38,3 +38,12 @@ def test_one_pattern_stands_for_every_tumour_and_pairs_still_work():
     assert sample_paths(["r/{sample}.tsv"], ["A", "B"]) == {"A": "r/A.tsv", "B": "r/B.tsv"}
     assert sample_paths(["A=a.tsv", "B=b.tsv"], ["A", "B"]) == {"A": "a.tsv", "B": "b.tsv"}
     assert sample_paths(["r/{sample}.tsv"], []) == {}
+
+
+def test_a_per_tumour_command_starts_without_pandas_or_anndata():
+    """Every per-tumour job starts the CLI: building its parser must stay light."""
+    code = (
+        "import sys; from rtpredict import cli; cli._parser(); "
+        "heavy = {'pandas', 'anndata', 'numba'} & set(sys.modules); assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

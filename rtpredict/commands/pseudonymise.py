@@ -23,7 +23,6 @@ import argparse
 import logging
 
 from rtpredict.errors import InputError
-from rtpredict.privacy import new_key, pseudonymise_table
 
 logger = logging.getLogger("rtpredict.privacy")
 
@@ -72,6 +71,8 @@ def _allowed(items: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """Create the key and/or pseudonymise the table described by ``args``."""
+    from rtpredict.privacy import new_key, pseudonymise_table
+
     if args.new_key:
         new_key(args.key)
     if args.table is None:
