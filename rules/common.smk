@@ -92,8 +92,12 @@ def runtime(base, per_gb=0):
 
 
 # ----- inputs ----------------------------------------------------------------------------------
+LANES = dict(tuple(SHEET.groupby("sample_id", sort=False)))
+
+
 def _lanes(sample):
-    return SHEET[SHEET["sample_id"] == sample]
+    """The sample sheet's rows (lanes) of one tumour."""
+    return LANES[sample]
 
 
 def lane_fastqs(wildcards):

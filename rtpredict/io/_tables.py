@@ -172,12 +172,14 @@ def read_sample_sheet(
             f"(first on line {first['line'].iloc[0]}){hint}"
         )
     base = path.resolve().parent
-    for row in table.itertuples():
+    fields = ("fastq_1", "fastq_2", "vcf")
+    resolved = {f: [_resolve(base, v) if v else "" for v in table[f]] for f in fields}
+    for i, row in enumerate(table.itertuples()):
         if row.fastq_1 == row.fastq_2:
             raise InputError(f"{path}, line {row.line}, field fastq_2: same file as fastq_1")
-        for field in ("fastq_1", "fastq_2", "vcf"):
+        for field in fields:
             value = getattr(row, field)
-            if value and not Path(_resolve(base, value)).is_file():
+            if value and not Path(resolved[field][i]).is_file():
                 raise InputError(
                     f"{path}, line {row.line}, field {field}: file not found: {value}"
                     f" (relative paths are read from {base})"
@@ -188,8 +190,8 @@ def read_sample_sheet(
                 f"{path}, line {rows['line'].iloc[1]}, field vcf: the lanes of "
                 f"{sample} name different VCFs"
             )
-    for field in ("fastq_1", "fastq_2", "vcf"):
-        table[field] = [_resolve(base, v) if v else "" for v in table[field]]
+    for field in fields:
+        table[field] = resolved[field]
     table = table.reset_index(drop=True)
     table.attrs["allowed_identifier_columns"] = allowed
     return table
