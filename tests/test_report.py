@@ -414,3 +414,18 @@ def test_report_path_refuses_ids_outside_the_sample_sheet_rule(tmp_path, sample)
     with pytest.raises(InputError, match="cannot name a report file"):
         report_path(tmp_path, sample)
     assert report_path(tmp_path, "SIM-001.a_b") == tmp_path / "SIM-001.a_b.html"
+
+
+def test_depth_on_the_star_route_is_judged_plotted_and_tabled_alike(cohort, tmp_path):
+    """STAR reports no mapped-fragment count: depth comes from trimmed pairs × mapping rate."""
+    star = cohort.copy()
+    star.obs["n_read_pairs_trimmed"] = star.obs["n_fragments_mapped"] / star.obs["mapping_rate"]
+    del star.obs["n_fragments_mapped"]
+    view = cohort_view(star, date=DATE)
+    depth = [next(c for c in view.qc[s] if c.rule == "depth") for s in view.obs.index]
+    assert all(c.value != "—" and "Not measured" not in c.message for c in depth)
+    assert 'id="qc-depth' in render_cohort_report(view)
+    qc_path, _ = write_multiqc(view, tmp_path)
+    table = pd.read_csv(qc_path, sep="\t", comment="#", index_col=0)
+    expected = cohort.obs["n_fragments_mapped"] / cohort.n_vars
+    np.testing.assert_allclose(table["mapped_per_gene"], expected.to_numpy(), rtol=1e-5)

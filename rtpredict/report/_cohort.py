@@ -32,6 +32,7 @@ from rtpredict.report._models import (
     scheme_text,
     validation_table,
 )
+from rtpredict.report._qc import is_share, metric_values
 from rtpredict.report._render import render, write_html
 from rtpredict.report._rules import ReportRules
 
@@ -266,14 +267,10 @@ def _qc_overview(view: CohortView) -> dict[str, Any]:
     for rule in view.rules.qc:
         if rule.kind not in ("minimum", "per_gene", "fraction_of_genes"):
             continue
-        checks = [next(c for c in view.qc[s] if c.rule == rule.name) for s in view.obs.index]
-        column = next((c for c in rule.columns if c in view.obs.columns), None)
-        if column is None:
+        values = metric_values(rule, view.obs, view.adata.n_vars)
+        if values is None:
             continue
-        values = pd.to_numeric(view.obs[column], errors="coerce").to_numpy(dtype=float)
-        if rule.kind != "minimum":
-            values = values / max(view.adata.n_vars, 1)
-        as_percent = rule.kind == "fraction_of_genes" or column.endswith(("_rate", "_fraction"))
+        checks = [next(c for c in view.qc[s] if c.rule == rule.name) for s in view.obs.index]
         figures.append(
             _figures.qc_strip(
                 values,
@@ -287,7 +284,7 @@ def _qc_overview(view: CohortView) -> dict[str, Any]:
                     f"{rule.label} of each tumour with the warning and failure thresholds: "
                     + ", ".join(f"{k} {v}" for k, v in counts.items())
                 ),
-                as_percent=as_percent,
+                as_percent=is_share(rule, view.obs),
             )
         )
     flagged = [

@@ -18,7 +18,7 @@ import yaml
 from rtpredict.io import write_text_atomic
 from rtpredict.report import _format as fmt
 from rtpredict.report._context import CohortView
-from rtpredict.report._qc import SEVERITY
+from rtpredict.report._qc import SEVERITY, metric_values
 
 QC_FILE = "rtpredict_qc_mqc.tsv"
 PREDICTIONS_FILE = "rtpredict_predictions_mqc.tsv"
@@ -62,9 +62,10 @@ def _qc_table(view: CohortView) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "n_read_pairs" in obs:
         table["read_pairs"] = pd.to_numeric(obs["n_read_pairs"], errors="coerce")
         headers["read_pairs"] = {"title": "Read pairs", "format": "{:,.0f}", "scale": "Blues"}
-    if "n_fragments_mapped" in obs:
-        mapped = pd.to_numeric(obs["n_fragments_mapped"], errors="coerce")
-        table["mapped_per_gene"] = mapped / max(view.adata.n_vars, 1)
+    depth = next((r for r in view.rules.qc if r.kind == "per_gene"), None)
+    per_gene = metric_values(depth, obs, view.adata.n_vars) if depth else None
+    if per_gene is not None:  # what the QC judges, also on the STAR route (no mapped count)
+        table["mapped_per_gene"] = per_gene
         headers["mapped_per_gene"] = {
             "title": "Mapped / gene",
             "description": "mapped fragments per quantified gene",

@@ -76,15 +76,29 @@ def _threshold_checks(
     return checks
 
 
-def _depth(rule: QCRule, obs: pd.DataFrame, n_genes: int) -> list[QCCheck]:
+def metric_values(rule: QCRule, obs: pd.DataFrame, n_genes: int) -> np.ndarray | None:
+    """The value a ``minimum``, ``per_gene`` or ``fraction_of_genes`` rule judges, per tumour
+    (mapped fragments per gene, from ``fallback_product`` where no column has them; the share of
+    genes detected); None when the data do not measure it."""
     column = _column(obs, rule)
     if column is not None:
-        mapped = _numeric(obs, column)
+        values = _numeric(obs, column)
     elif rule.fallback_product and all(c in obs.columns for c in rule.fallback_product):
-        mapped = np.prod([_numeric(obs, c) for c in rule.fallback_product], axis=0)
+        values = np.prod([_numeric(obs, c) for c in rule.fallback_product], axis=0)
     else:
-        return _not_measured(rule, len(obs), f"no {' / '.join(rule.columns)} column")
-    per_gene = mapped / max(n_genes, 1)
+        return None
+    return values if rule.kind == "minimum" else values / max(n_genes, 1)
+
+
+def _not_measured_columns(rule: QCRule, n: int) -> list[QCCheck]:
+    return _not_measured(rule, n, f"no {' / '.join(rule.columns)} column")
+
+
+def _depth(rule: QCRule, obs: pd.DataFrame, n_genes: int) -> list[QCCheck]:
+    per_gene = metric_values(rule, obs, n_genes)
+    if per_gene is None:
+        return _not_measured_columns(rule, len(obs))
+    mapped = per_gene * max(n_genes, 1)
     shown = [
         f"{fmt.count(m)} mapped · {fmt.number(p, 0)} per gene"
         for m, p in zip(mapped, per_gene, strict=True)
@@ -93,21 +107,19 @@ def _depth(rule: QCRule, obs: pd.DataFrame, n_genes: int) -> list[QCCheck]:
 
 
 def _minimum(rule: QCRule, obs: pd.DataFrame) -> list[QCCheck]:
-    column = _column(obs, rule)
-    if column is None:
-        return _not_measured(rule, len(obs), f"no {' / '.join(rule.columns)} column")
-    values = _numeric(obs, column)
-    as_share = column.endswith(("_rate", "_fraction"))
+    values = metric_values(rule, obs, 0)
+    if values is None:
+        return _not_measured_columns(rule, len(obs))
+    as_share = is_share(rule, obs)
     show = (lambda v: fmt.percent(v, 1)) if as_share else (lambda v: fmt.number(v, 2))
     return _threshold_checks(rule, values, [show(v) for v in values], rule.unit, show)
 
 
 def _fraction_of_genes(rule: QCRule, obs: pd.DataFrame, n_genes: int) -> list[QCCheck]:
-    column = _column(obs, rule)
-    if column is None:
-        return _not_measured(rule, len(obs), f"no {' / '.join(rule.columns)} column")
-    detected = _numeric(obs, column)
-    share = detected / max(n_genes, 1)
+    share = metric_values(rule, obs, n_genes)
+    if share is None:
+        return _not_measured_columns(rule, len(obs))
+    detected = share * max(n_genes, 1)
     shown = [
         f"{fmt.number(d, 0)} of {n_genes:,} ({fmt.percent(s, 0)})"
         for d, s in zip(detected, share, strict=True)
@@ -115,10 +127,16 @@ def _fraction_of_genes(rule: QCRule, obs: pd.DataFrame, n_genes: int) -> list[QC
     return _threshold_checks(rule, share, shown, rule.unit, lambda v: fmt.percent(v, 0))
 
 
+def is_share(rule: QCRule, obs: pd.DataFrame) -> bool:
+    """Whether a rule's values are shares, shown as percentages."""
+    column = _column(obs, rule) or ""
+    return rule.kind == "fraction_of_genes" or column.endswith(("_rate", "_fraction"))
+
+
 def _strandedness(rule: QCRule, obs: pd.DataFrame) -> list[QCCheck]:
     column = _column(obs, rule)
     if column is None:
-        return _not_measured(rule, len(obs), f"no {' / '.join(rule.columns)} column")
+        return _not_measured_columns(rule, len(obs))
     forward = _numeric(obs, column)
     words = obs["strandedness"].astype(str).to_numpy() if "strandedness" in obs else None
     half = rule.unstranded_halfwidth
