@@ -47,3 +47,11 @@ def test_a_per_tumour_command_starts_without_pandas_or_anndata():
         "heavy = {'pandas', 'anndata', 'numba'} & set(sys.modules); assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_aggregate_refuses_an_allowed_column_without_a_reason(tmp_path, capsys):
+    argv = ["aggregate", "--quantifier", "salmon", "--gtf", "g.gtf", "--samples", "s.tsv",
+            "--quant", "q/{sample}", "--fastp", "f/{sample}.json", "--output", "c.h5ad",
+            "--tsv-dir", str(tmp_path), "--allow-column", "date_rt"]  # fmt: skip
+    assert cli.main(argv) == 2
+    assert "--allow-column expects COLUMN=REASON, got 'date_rt'" in capsys.readouterr().err

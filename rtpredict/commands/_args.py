@@ -25,3 +25,15 @@ def sample_paths(values: list[str], samples: Sequence[str] | None = None) -> dic
             raise InputError(f"{sample} is given twice")
         out[sample] = path
     return out
+
+
+def allow_columns(items: list[str], option: str) -> dict[str, str]:
+    """Parse the ``COLUMN=REASON`` values of ``option``: columns allowed past the identifier
+    guard, each with its reason."""
+    out = {}
+    for item in items:
+        column, sep, reason = item.partition("=")
+        if not sep or not column or not reason.strip():
+            raise InputError(f"{option} expects COLUMN=REASON, got {item!r}")
+        out[column] = reason
+    return out

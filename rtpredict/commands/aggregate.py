@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from rtpredict.commands._args import sample_paths
+from rtpredict.commands._args import allow_columns, sample_paths
 from rtpredict.errors import InputError
 
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rtpredict import io
 
-    allow = dict(item.partition("=")[::2] for item in args.allow_column)
+    allow = allow_columns(args.allow_column, "--allow-column")
     sheet = io.read_sample_sheet(args.samples, allow_columns=allow)
     samples = list(dict.fromkeys(sheet["sample_id"]))
     quant = sample_paths(args.quant, samples)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from rtpredict.commands._args import allow_columns
 from rtpredict.errors import InputError
 
 logger = logging.getLogger("rtpredict.privacy")
@@ -59,16 +60,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _allowed(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        column, sep, reason = item.partition("=")
-        if not sep or not column or not reason.strip():
-            raise InputError(f"--allow expects COLUMN=REASON, got {item!r}")
-        out[column] = reason
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     """Create the key and/or pseudonymise the table described by ``args``."""
     from rtpredict.privacy import new_key, pseudonymise_table
@@ -89,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         columns=args.columns or ["sample_id"],
         prefix=args.prefix,
         drop=args.drop,
-        allow=_allowed(args.allow),
+        allow=allow_columns(args.allow, "--allow"),
     )
     logger.info(
         "%d rows, %d IDs (%d new) in %s pseudonymised -> %s; mapping %s (mode 0600: keep it at "
