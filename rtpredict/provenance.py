@@ -39,18 +39,23 @@ def input_manifest(
     *,
     config: Mapping | None = None,
     allowed_columns: Mapping[str, str] | None = None,
+    checksums: Mapping[str, Mapping] | None = None,
 ) -> dict:
     """Describe a run's inputs: role → files with size and sha256, plus config and versions.
 
     ``allowed_columns`` records the columns a user allowed past the identifier guard, with the
-    reason given.
+    reason given. ``checksums`` (path → ``{"bytes", "sha256"}``) gives what an earlier step
+    already measured (``rtpredict check-fastq``), so those files are not read again.
     """
-    files = {
-        role: [
-            {"path": str(p), "bytes": os.path.getsize(p), "sha256": sha256_file(p)} for p in paths
-        ]
-        for role, paths in inputs.items()
-    }
+    known = checksums or {}
+
+    def describe(path: str | os.PathLike) -> dict:
+        given = known.get(str(path))
+        if given is not None:
+            return {"path": str(path), "bytes": given["bytes"], "sha256": given["sha256"]}
+        return {"path": str(path), "bytes": os.path.getsize(path), "sha256": sha256_file(path)}
+
+    files = {role: [describe(p) for p in paths] for role, paths in inputs.items()}
     return {
         "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "inputs": files,

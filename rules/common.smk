@@ -92,6 +92,7 @@ def runtime(base, per_gb=0):
 
 
 # ----- inputs ----------------------------------------------------------------------------------
+FASTQ_CHECK = "results/qc/fastq_check/{sample}.json"
 LANES = dict(tuple(SHEET.groupby("sample_id", sort=False)))
 
 
@@ -106,7 +107,7 @@ def lane_fastqs(wildcards):
     return {
         "r1": list(lanes["fastq_1"]),
         "r2": list(lanes["fastq_2"]),
-        "checked": f"results/qc/fastq_check/{wildcards.sample}.json",
+        "checked": FASTQ_CHECK.format(sample=wildcards.sample),
     }
 
 
@@ -128,7 +129,7 @@ def fastq_pairs(wildcards):
 def raw_fastqs(wildcards):
     """A tumour's reads, once checked: its only FASTQ pair, or its lanes merged."""
     lanes = _lanes(wildcards.sample)
-    checked = f"results/qc/fastq_check/{wildcards.sample}.json"
+    checked = FASTQ_CHECK.format(sample=wildcards.sample)
     if len(lanes) == 1:
         return {
             "r1": lanes["fastq_1"].iloc[0],
@@ -331,7 +332,6 @@ def _input_files():
     """Every input file of the run, by role."""
     files = {
         "sample_sheet": [config["samples"]],
-        "fastq": list(SHEET["fastq_1"]) + list(SHEET["fastq_2"]),
         "vcf": [v for v in dict.fromkeys(SHEET["vcf"]) if v],
         "gtf": [REF["gtf"]],
     }
@@ -355,19 +355,24 @@ def _input_files():
 
 
 def provenance_inputs(wildcards):
-    return _input_files()
+    """The run's input files, and the FASTQ checks that hold the FASTQ files' sha256."""
+    return {**_input_files(), "fastq_checks": _per_sample(FASTQ_CHECK)}
 
 
-def provenance_args():
-    """`--samples SHEET --input ROLE=PATH ...` of `rtpredict provenance`: the command takes the
-    per-tumour files (FASTQ, VCF) from the sheet, keeping the command line short."""
+def provenance_args(wildcards):
+    """Options of `rtpredict provenance`: the sample sheet (the command takes the FASTQ and VCF
+    files from it, and the FASTQ checksums from the checks), then the other inputs by role.
+    """
     pairs = [
         f"{role}={shlex.quote(p)}"
         for role, paths in _input_files().items()
-        if role not in ("sample_sheet", "fastq", "vcf")
+        if role not in ("sample_sheet", "vcf")
         for p in paths
     ]
-    return f"--samples {shlex.quote(config['samples'])} --input " + " ".join(pairs)
+    return (
+        f"--samples {shlex.quote(config['samples'])} "
+        f"--fastq-checks {_sample_pattern(FASTQ_CHECK)} --input " + " ".join(pairs)
+    )
 
 
 def _model_cards():

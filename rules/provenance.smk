@@ -19,7 +19,7 @@ rule provenance:
         runtime=runtime(10, per_gb=5),
     params:
         rtpredict=RTPREDICT,
-        inputs=provenance_args(),
+        inputs=provenance_args,
         config=shlex.quote(json.dumps(config, sort_keys=True)),
     shell:
         "{params.rtpredict} provenance {params.inputs} --config-json {params.config} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 
 import pytest
 
@@ -25,11 +26,26 @@ def _pair(tmp_path, r1: bytes, r2: bytes, *, gz: bool = True):
     return paths
 
 
-def test_sound_pair_counts_reads(tmp_path):
+def _stored(*paths) -> dict:
+    """The sha256 and size of files as stored, read separately."""
+    return {
+        "sha256": [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths],
+        "bytes": [p.stat().st_size for p in paths],
+    }
+
+
+def test_sound_pair_counts_reads_and_checksums_the_files_in_the_same_pass(tmp_path):
     r1, r2 = _pair(tmp_path, _records(5000, 1), _records(5000, 2))
-    assert check_fastq_pair(r1, r2) == {"read_pairs": 5000}
+    assert check_fastq_pair(r1, r2) == {"read_pairs": 5000, **_stored(r1, r2)}
     r1, r2 = _pair(tmp_path, _records(3, 1), _records(3, 2), gz=False)
-    assert check_fastq_pair(r1, r2) == {"read_pairs": 3}
+    assert check_fastq_pair(r1, r2) == {"read_pairs": 3, **_stored(r1, r2)}
+
+
+def test_checksum_covers_every_gzip_member_and_trailing_bytes(tmp_path):
+    r1, r2 = _pair(tmp_path, _records(50, 1), _records(50, 2))
+    r1.write_bytes(gzip.compress(_records(20, 1)) + gzip.compress(_records(30, 1, start=20)))
+    r2.write_bytes(r2.read_bytes() + b"\0" * 7)  # padding some tools leave after the stream
+    assert check_fastq_pair(r1, r2) == {"read_pairs": 50, **_stored(r1, r2)}
 
 
 def test_truncated_gzip(tmp_path):

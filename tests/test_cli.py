@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 
@@ -55,3 +57,25 @@ def test_aggregate_refuses_an_allowed_column_without_a_reason(tmp_path, capsys):
             "--tsv-dir", str(tmp_path), "--allow-column", "date_rt"]  # fmt: skip
     assert cli.main(argv) == 2
     assert "--allow-column expects COLUMN=REASON, got 'date_rt'" in capsys.readouterr().err
+
+
+def test_provenance_takes_fastq_checksums_from_the_checks_and_reads_the_rest(tmp_path):
+    (tmp_path / "a_R1.fastq.gz").write_bytes(b"r1")
+    (tmp_path / "a_R2.fastq.gz").write_bytes(b"r2")
+    (tmp_path / "genes.gtf").write_bytes(b"gtf")
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample_id\tfastq_1\tfastq_2\nA\ta_R1.fastq.gz\ta_R2.fastq.gz\n")
+    r1, r2 = (str(tmp_path / f"a_R{i}.fastq.gz") for i in (1, 2))
+    check = {"lanes": [{"fastq_1": r1, "fastq_2": r2, "sha256": ["s1", "s2"], "bytes": [5, 6]}]}
+    (tmp_path / "A.json").write_text(json.dumps(check))
+    out = tmp_path / "provenance.json"
+    argv = ["provenance", "--samples", str(sheet), "--fastq-checks", f"{tmp_path}/{{sample}}.json",
+            "--input", f"gtf={tmp_path / 'genes.gtf'}", "--output", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    inputs = json.loads(out.read_text())["inputs"]
+    assert inputs["fastq"] == [
+        {"path": r1, "bytes": 5, "sha256": "s1"},
+        {"path": r2, "bytes": 6, "sha256": "s2"},
+    ]  # taken from the check, not read again
+    assert inputs["gtf"][0]["sha256"] == hashlib.sha256(b"gtf").hexdigest()
+    assert inputs["sample_sheet"][0]["path"] == str(sheet)

@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check every pair; write the read counts, or fail with a message naming the file."""
+    """Check every pair; write the read counts and each file's sha256 and size (for the run's
+    provenance), or fail with a message naming the file."""
     from rtpredict.io import write_text_atomic
     from rtpredict.qc import check_fastq_pair
 

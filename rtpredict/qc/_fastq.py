@@ -2,12 +2,15 @@
 
 One streaming pass per file (gzip is decompressed block by block, lines are counted, never
 parsed one by one in Python); records at the head and tail of each file are parsed to check
-their structure and that read 1 and read 2 name the same fragments.
+their structure and that read 1 and read 2 name the same fragments. The same pass checksums the
+file as stored, for the run's provenance, so no later step reads the FASTQ files again.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import os
 import re
 import zlib
@@ -27,6 +30,8 @@ class FastqScan:
 
     path: Path
     n_records: int
+    sha256: str
+    size: int
     head: list[tuple[bytes, bytes, bytes, bytes]] = field(repr=False)
     tail: list[bytes] = field(repr=False)
 
@@ -39,10 +44,30 @@ def _fragment_name(header: bytes) -> bytes:
     return _MATE_SUFFIX.sub(b"", header[1:].split(maxsplit=1)[0] if header[1:] else b"")
 
 
-def _open(path: Path):
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+class _Checksummed(io.RawIOBase):
+    """A file read through: every byte read is added to a SHA-256 digest."""
+
+    def __init__(self, raw):
+        self.raw, self.digest, self.size = raw, hashlib.sha256(), 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.digest.update(memoryview(buffer)[:n])
+        self.size += n
+        return n
+
+    def drain(self) -> None:
+        """Read what the decompressor left (trailing bytes), so the digest covers the file."""
+        while self.read(_BLOCK):
+            pass
+
+
+def _open(raw: _Checksummed):
+    magic = raw.raw.peek(2)[:2]
+    return gzip.GzipFile(fileobj=raw, mode="rb") if magic == b"\x1f\x8b" else raw
 
 
 def _records(lines: list[bytes], path: Path, first_line: int) -> list[tuple[bytes, ...]]:
@@ -76,7 +101,7 @@ def scan_fastq(path: str | os.PathLike) -> FastqScan:
     tail = b""
     last = b""
     try:
-        with _open(path) as fh:
+        with open(path, "rb") as stored, _open(raw := _Checksummed(stored)) as fh:
             while block := fh.read(_BLOCK):
                 if not head:
                     if b"\r\n" in block[:65536]:
@@ -88,6 +113,7 @@ def scan_fastq(path: str | os.PathLike) -> FastqScan:
                 n_lines += block.count(b"\n")
                 tail = (tail + block)[-(_BLOCK // 8) :]
                 last = block[-1:]
+            raw.drain()
     except (EOFError, gzip.BadGzipFile, zlib.error) as err:
         problem = (
             "the gzip stream is truncated (it ends before its end-of-stream marker): the file "
@@ -113,15 +139,16 @@ def scan_fastq(path: str | os.PathLike) -> FastqScan:
     start = n_lines - len(tail_lines)
     offset = (-start) % 4
     tail_records = _records(tail_lines[offset:], path, start + offset + 1)
-    return FastqScan(path, n_lines // 4, head_records, [r[0] for r in tail_records])
+    tail_names = [r[0] for r in tail_records]
+    return FastqScan(path, n_lines // 4, raw.digest.hexdigest(), raw.size, head_records, tail_names)
 
 
-def check_fastq_pair(r1: str | os.PathLike, r2: str | os.PathLike) -> dict[str, int]:
+def check_fastq_pair(r1: str | os.PathLike, r2: str | os.PathLike) -> dict:
     """Check that ``r1`` and ``r2`` are sound FASTQ files holding mates of the same fragments.
 
-    Returns the number of read pairs. Raises :class:`InputError` when either file is unsound
-    (:func:`scan_fastq`), when the read counts differ, or when read names at the head or the
-    tail of the files disagree.
+    Returns the number of read pairs and the SHA-256 and size (bytes) of each file. Raises
+    :class:`InputError` when either file is unsound (:func:`scan_fastq`), when the read counts
+    differ, or when read names at the head or the tail of the files disagree.
     """
     first, second = scan_fastq(r1), scan_fastq(r2)
     if first.n_records != second.n_records:
@@ -146,4 +173,8 @@ def check_fastq_pair(r1: str | os.PathLike, r2: str | os.PathLike) -> dict[str, 
                 f"({b.decode(errors='replace')!r}) at {where}: the files are not mates of one "
                 "run, or their order differs"
             )
-    return {"read_pairs": first.n_records}
+    return {
+        "read_pairs": first.n_records,
+        "sha256": [first.sha256, second.sha256],
+        "bytes": [first.size, second.size],
+    }
