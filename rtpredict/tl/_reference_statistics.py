@@ -247,10 +247,9 @@ def reference_statistics(
         runs.append(("ssgsea", gene_sets))
     for method, group in runs:
         for item in _scoring.score(adata, group, method=method, **options):
-            rule = item.signature.rule.method
             summary = _summary(item.scores)
             if summary is not None:
-                label = method if rule == "gene_set" else rule
+                label = _scoring.score_label(item.signature, method)
                 reference.scores.setdefault(item.signature.name, {})[label] = summary
     return reference
 

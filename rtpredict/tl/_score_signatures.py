@@ -24,7 +24,7 @@ def signature_record(item: _scoring.Scored, method: str) -> dict:
     missing = [g.label for g, c in zip(s.genes, item.match.indices, strict=True) if c < 0]
     return {
         "rule": s.rule.method,
-        "method": method if s.rule.method == "gene_set" else s.rule.method,
+        "method": _scoring.score_label(s, method),
         "n_genes": len(s.genes),
         "n_found": item.match.n_found,
         "coverage": item.coverage,
@@ -117,8 +117,7 @@ def score_signatures(
         adata.obs[name] = item.scores
         adata.obs[f"{name}_coverage"] = np.full(adata.n_obs, item.coverage)
         if stats is not None and stats.scores.get(item.signature.name):
-            rule = item.signature.rule.method
-            label = method if rule == "gene_set" else rule
+            label = _scoring.score_label(item.signature, method)
             percentile = stats.percentile(item.signature.name, label, item.scores)
             if np.isfinite(percentile).any():
                 adata.obs[f"{name}_reference_percentile"] = percentile
@@ -140,8 +139,7 @@ def score_signatures(
         record["thresholds"] = {
             s.name: stats.scores[s.name][label]["median"]
             for s in chosen
-            if (label := method if s.rule.method == "gene_set" else s.rule.method)
-            in stats.scores.get(s.name, {})
+            if (label := _scoring.score_label(s, method)) in stats.scores.get(s.name, {})
         }
     adata.uns[key_added or "signatures"] = record
     return adata if copy else None

@@ -115,6 +115,12 @@ def resolver(adata: AnnData) -> GeneResolver:
     return GeneResolver(adata.var_names.tolist(), symbols)
 
 
+def score_label(signature: Signature, method: str) -> str:
+    """How a signature's scores are labelled (e.g. in reference statistics): its rule, or for a
+    plain gene set the single-sample method that scored it (``singscore``, ``ssgsea``)."""
+    return method if signature.rule.method == "gene_set" else signature.rule.method
+
+
 def gene_key(signature: Signature, i: int) -> str:
     """Return the key of a signature gene in reference statistics: Ensembl ID, else symbol."""
     gene = signature.genes[i]
