@@ -7,13 +7,13 @@ traced to exactly the files, settings and software that produced it.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import platform
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from rtpredict import __version__
+from rtpredict._time import utc_stamp
 from rtpredict.io import sha256_file
 
 #: Python packages whose versions are recorded
@@ -57,7 +57,7 @@ def input_manifest(
 
     files = {role: [describe(p) for p in paths] for role, paths in inputs.items()}
     return {
-        "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_utc": utc_stamp(),
         "inputs": files,
         "config": dict(config or {}),
         "allowed_identifier_columns": dict(allowed_columns or {}),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from rtpredict import __version__
+from rtpredict._time import utc_stamp
 from rtpredict.errors import InputError
 from rtpredict.io._atomic import atomic_path
 from rtpredict.io._gtf import strip_version
@@ -67,7 +67,7 @@ def build_cohort(
     )
     adata.uns["rtpredict"] = {
         "version": __version__,
-        "created_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_utc": utc_stamp(),
         "X": "log1p(TPM)",
         "detection_tpm": DETECTION_TPM,
         **(provenance or {}),

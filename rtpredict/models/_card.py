@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-import os
 import platform
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
 
+from rtpredict._time import utc_now
 from rtpredict.errors import InputError
 from rtpredict.models._model import Member, RadiosensitivityModel
 from rtpredict.models._schema import FeatureSchema
@@ -173,6 +172,4 @@ def _params(model: RadiosensitivityModel) -> dict:
 
 def _now() -> str:
     """Return the build time as ISO 8601 UTC, from ``$SOURCE_DATE_EPOCH`` when set."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
-    return moment.replace(microsecond=0).isoformat()
+    return utc_now().isoformat()

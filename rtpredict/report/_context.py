@@ -20,6 +20,7 @@ import pandas as pd
 from anndata import AnnData
 
 from rtpredict import __version__
+from rtpredict._time import utc_now
 from rtpredict.errors import InputError
 from rtpredict.report import _figures
 from rtpredict.report import _format as fmt
@@ -54,9 +55,7 @@ def report_date(value: dt.date | str | None = None) -> str:
         return value.isoformat()
     if value:
         return str(value)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return moment.date().isoformat()
+    return utc_now().date().isoformat()
 
 
 def _scalar(value: Any) -> Any:
