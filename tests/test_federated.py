@@ -30,7 +30,7 @@ from rtpredict.federated._site import (
     strata_of,
 )
 from rtpredict.models import load_model
-from rtpredict.models._metrics import harrell_c
+from rtpredict.models._metrics import concordance_counts, harrell_c
 
 PLAN = """
 name: test-model
@@ -100,7 +100,7 @@ def test_concordance_counts_match_harrell_c_and_lifelines():
     time = np.round(rng.exponential(size=80), 1)  # ties in time
     event = rng.random(80) < 0.6
     risk = np.round(rng.normal(size=80), 1)  # ties in risk
-    num, den = _counts.concordance_counts(time, event, risk)
+    num, den = concordance_counts(time, event, risk)
     assert num[0] / den[0] == pytest.approx(harrell_c(time, event, risk), abs=1e-12)
     assert num[0] / den[0] == pytest.approx(concordance_index(time, -risk, event), abs=1e-12)
 
@@ -113,8 +113,8 @@ def test_bootstrap_counts_equal_counts_of_the_resampled_rows():
     for b in range(5):
         assert weights[b][event].sum() == event.sum()  # stratified: events stay events
         rows = np.repeat(np.arange(40), weights[b].astype(int))
-        num, den = _counts.concordance_counts(time, event, risk, weights[b])
-        twin = _counts.concordance_counts(time[rows], event[rows], risk[rows])
+        num, den = concordance_counts(time, event, risk, weights[b])
+        twin = concordance_counts(time[rows], event[rows], risk[rows])
         assert num[0] == pytest.approx(twin[0][0])
         assert den[0] == pytest.approx(twin[1][0])
 
@@ -135,8 +135,7 @@ def test_pooled_counts_equal_the_within_site_index():
     time, event, risk = rng.exponential(size=90), rng.random(90) < 0.5, rng.normal(size=90)
     site = np.repeat([0, 1, 2], 30)
     parts = [
-        _counts.concordance_counts(time[site == s], event[site == s], risk[site == s])
-        for s in range(3)
+        concordance_counts(time[site == s], event[site == s], risk[site == s]) for s in range(3)
     ]
     pooled = sum(p[0][0] for p in parts) / sum(p[1][0] for p in parts)
     assert pooled == pytest.approx(harrell_c(time, event, risk, strata=site))

@@ -1,8 +1,9 @@
 """Sufficient statistics of validation metrics that add up over sites (NumPy).
 
-Harrell's C and the AUROC are ratios of pair counts; within-site pairs summed over sites give the
-within-site (stratified) index of the pooled hold-out, exactly as ``harrell_c(..., strata=site)``
-would on pooled predictions, without any prediction leaving its site. Regression metrics come
+Harrell's C (pair counts from `rtpredict.models._metrics.concordance_counts`) and the AUROC
+are ratios of pair counts; within-site pairs summed over sites give the within-site
+(stratified) index of the pooled hold-out, exactly as ``harrell_c(..., strata=site)`` would on
+pooled predictions, without any prediction leaving its site. Regression metrics come
 from sums of squares. Each statistic is also computed on stratified bootstrap resamples of a
 site's rows (multiplicity weights); summing resample b over sites gives a resample of the pooled
 hold-out stratified by site, hence percentile confidence intervals for the pooled metric.
@@ -24,26 +25,6 @@ def bootstrap_weights(strata: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
         for b in range(n_boot):
             out[b] += np.bincount(rows[draws[b]], minlength=strata.size)
     return out
-
-
-def concordance_counts(
-    time: np.ndarray, event: np.ndarray, risk: np.ndarray, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return Harrell's concordant (numerator) and comparable (denominator) pair counts.
-
-    Conventions of `rtpredict.models._metrics.harrell_c`: pair (i, j) is comparable when i has
-    an event and T_i < T_j, or T_i = T_j and j is censored; concordant when risk_i > risk_j, one
-    half when tied. ``weights`` (B, n) weight pair (i, j) by w_i w_j and give B counts.
-    """
-    time, risk = np.asarray(time, float), np.asarray(risk, float)
-    event = np.asarray(event).astype(bool)
-    w = np.ones((1, time.size)) if weights is None else np.atleast_2d(weights).astype(float)
-    ti, ei, ri = time[:, None], event[:, None], risk[:, None]
-    comparable = (ei & ((ti < time) | ((ti == time) & ~event))).astype(float)
-    concordant = comparable * ((ri > risk) + 0.5 * (ri == risk))
-    numerator = np.einsum("bi,ij,bj->b", w, concordant, w)
-    denominator = np.einsum("bi,ij,bj->b", w, comparable, w)
-    return numerator, denominator
 
 
 def auc_counts(

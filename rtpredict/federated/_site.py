@@ -25,6 +25,7 @@ from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan
 from rtpredict.io._atomic import write_bytes_atomic
 from rtpredict.models._cohort_files import read_cohort
+from rtpredict.models._metrics import concordance_counts
 from rtpredict.models._model import ID_SECRET_ENV
 from rtpredict.models._register import hash_sample_ids
 from rtpredict.models._schema import UnseenCategoryWarning, obs_table
@@ -237,8 +238,8 @@ def final_statistics(
     held, score = values[test], margin[test]
     if kind == "survival":
         risk = score if objective == "survival:cox" else -score
-        point = _counts.concordance_counts(held[:, 1], held[:, 0], risk)
-        boot = _counts.concordance_counts(held[:, 1], held[:, 0], risk, weights)
+        point = concordance_counts(held[:, 1], held[:, 0], risk)
+        boot = concordance_counts(held[:, 1], held[:, 0], risk, weights)
     elif kind == "binary":
         point, boot = _counts.auc_counts(held, score), _counts.auc_counts(held, score, weights)
     else:

@@ -121,6 +121,25 @@ def harrell_c(
     multiplicities give the C-index of each resample without rebuilding the pairs, and a (B, n)
     array returns B values.
     """
+    numerator, denominator = concordance_counts(time, event, risk, weights, strata=strata)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.where(denominator > 0, numerator / denominator, np.nan)
+    return float(c[0]) if weights is None or np.ndim(weights) == 1 else c
+
+
+def concordance_counts(
+    time: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    strata: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return `harrell_c`'s concordant (numerator) and comparable (denominator) pair counts,
+    one per row of ``weights`` (one without). Counts add up: sites that sum theirs get the
+    within-site index of their pooled data without pooling it. Tumours with a non-finite risk
+    take part in no pair. Pairs are built in row chunks, so memory stays bounded.
+    """
     time, event, risk = (np.asarray(a, dtype=float) for a in (time, event, risk))
     w = np.ones((1, time.size)) if weights is None else np.atleast_2d(weights).astype(float)
     keep = np.isfinite(risk)
@@ -139,9 +158,7 @@ def harrell_c(
             wi = ws[:, rows].T
             numerator += np.sum((concordant.astype(float) @ ws.T) * wi, axis=0)
             denominator += np.sum((comparable.astype(float) @ ws.T) * wi, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.where(denominator > 0, numerator / denominator, np.nan)
-    return float(c[0]) if weights is None or np.ndim(weights) == 1 else c
+    return numerator, denominator
 
 
 def time_dependent_auc(
