@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rtpredict._yaml import read_yaml
 from rtpredict.errors import InputError
+from rtpredict.models._model import xgb_params
 from rtpredict.models._schema import Feature, FeatureSchema
 from rtpredict.models._target import OBJECTIVES, Target, resolve_target
 
@@ -35,12 +36,6 @@ PARAM_DEFAULTS = {
     "aft_scale": 1.0,
 }
 SITE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-_EVAL_METRIC = {
-    "reg:squarederror": "rmse",
-    "binary:logistic": "logloss",
-    "survival:cox": "cox-nloglik",
-    "survival:aft": "aft-nloglik",
-}
 _KEYS = {
     "name",
     "title",
@@ -135,27 +130,13 @@ class FederationPlan:
 
     def xgb_params(self, *, base_score: float, learning_rate: float, seed: int) -> dict:
         """Return XGBoost training parameters for one site's boosting step."""
-        p = self.params
-        objective = self.target["objective"]
-        params = {
-            "objective": objective,
-            "eval_metric": _EVAL_METRIC[objective],
-            "eta": float(learning_rate),
-            "max_depth": int(p["max_depth"]),
-            "min_child_weight": float(p["min_child_weight"]),
-            "subsample": float(p["subsample"]),
-            "colsample_bytree": float(p["colsample_bytree"]),
-            "lambda": float(p["reg_lambda"]),
-            "alpha": float(p["reg_alpha"]),
-            "tree_method": "hist",
-            "base_score": float(base_score),
-            "seed": int(seed),
-            "nthread": 1,
-        }
-        if objective == "survival:aft":
-            params["aft_loss_distribution"] = p["aft_distribution"]
-            params["aft_loss_distribution_scale"] = float(p["aft_scale"])
-        return params
+        return xgb_params(
+            self.target["objective"],
+            {**self.params, "learning_rate": learning_rate},
+            seed=seed,
+            nthread=1,
+            base_score=base_score,
+        )
 
     # ------------------------------------------------------------- checks
     def _check(self) -> None:

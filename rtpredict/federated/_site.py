@@ -26,7 +26,7 @@ from rtpredict.federated._plan import FederationPlan
 from rtpredict.io._atomic import write_bytes_atomic
 from rtpredict.models._cohort_files import read_cohort
 from rtpredict.models._metrics import concordance_counts
-from rtpredict.models._model import ID_SECRET_ENV
+from rtpredict.models._model import ID_SECRET_ENV, make_dmatrix
 from rtpredict.models._register import hash_sample_ids
 from rtpredict.models._schema import UnseenCategoryWarning, obs_table
 
@@ -139,20 +139,8 @@ def summary(site: SiteData, plan: FederationPlan) -> dict[str, float]:
 
 
 def dmatrix(frame: pd.DataFrame, values: np.ndarray | None, objective: str) -> xgb.DMatrix:
-    """Build a DMatrix with labels as `RadiosensitivityModel` sets them for ``objective``."""
-    matrix = xgb.DMatrix(frame, enable_categorical=True, nthread=1)
-    if values is None:
-        return matrix
-    if objective == "survival:cox":
-        matrix.set_label(np.where(values[:, 0] == 1, values[:, 1], -values[:, 1]))
-    elif objective == "survival:aft":
-        matrix.set_float_info("label_lower_bound", values[:, 1])
-        matrix.set_float_info(
-            "label_upper_bound", np.where(values[:, 0] == 1, values[:, 1], np.inf)
-        )
-    else:
-        matrix.set_label(values)
-    return matrix
+    """Build a DMatrix with labels as `RadiosensitivityModel` sets them (one thread)."""
+    return make_dmatrix(frame, values, objective, nthread=1)
 
 
 def load_booster(raw: bytes) -> xgb.Booster | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import secrets
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,59 @@ _EVAL_METRIC = {
 }
 #: environment variable holding a secret key for the training-ID register (never stored)
 ID_SECRET_ENV = "RTPREDICT_ID_SECRET"
+
+
+def xgb_params(
+    objective: str,
+    params: Mapping[str, Any],
+    *,
+    seed: int,
+    nthread: int | None = None,
+    base_score: float | None = None,
+) -> dict:
+    """Return XGBoost training parameters from `RadiosensitivityModel`'s parameter names
+    (``learning_rate``, ``max_depth``, …), for central and federated training alike."""
+    out = {
+        "objective": objective,
+        "eval_metric": _EVAL_METRIC[objective],
+        "eta": float(params["learning_rate"]),
+        "max_depth": int(params["max_depth"]),
+        "min_child_weight": float(params["min_child_weight"]),
+        "subsample": float(params["subsample"]),
+        "colsample_bytree": float(params["colsample_bytree"]),
+        "lambda": float(params["reg_lambda"]),
+        "alpha": float(params["reg_alpha"]),
+        "tree_method": "hist",
+        "seed": int(seed),
+    }
+    if base_score is not None:
+        out["base_score"] = float(base_score)
+    if nthread is not None:
+        out["nthread"] = int(nthread)
+    if objective == "survival:aft":
+        out["aft_loss_distribution"] = params["aft_distribution"]
+        out["aft_loss_distribution_scale"] = float(params["aft_scale"])
+    return out
+
+
+def make_dmatrix(
+    frame: pd.DataFrame, values: np.ndarray | None, objective: str, *, nthread: int = -1
+) -> xgb.DMatrix:
+    """Build the DMatrix of ``frame``, with labels (Cox: signed times; AFT: interval bounds)
+    when ``values`` are given."""
+    matrix = xgb.DMatrix(frame, enable_categorical=True, nthread=nthread)
+    if values is None:
+        return matrix
+    if objective == "survival:cox":
+        matrix.set_label(np.where(values[:, 0] == 1, values[:, 1], -values[:, 1]))
+    elif objective == "survival:aft":
+        matrix.set_float_info("label_lower_bound", values[:, 1])
+        matrix.set_float_info(
+            "label_upper_bound", np.where(values[:, 0] == 1, values[:, 1], np.inf)
+        )
+    else:
+        matrix.set_label(values)
+    return matrix
 
 
 @dataclass
@@ -253,42 +307,13 @@ reg_lambda, reg_alpha
 
     def _xgb_params(self, seed: int) -> dict:
         """Return the XGBoost training parameters for this model and seed."""
-        objective = self.target_.objective
-        params = {
-            "objective": objective,
-            "eval_metric": _EVAL_METRIC[objective],
-            "eta": float(self.learning_rate),
-            "max_depth": int(self.max_depth),
-            "min_child_weight": float(self.min_child_weight),
-            "subsample": float(self.subsample),
-            "colsample_bytree": float(self.colsample_bytree),
-            "lambda": float(self.reg_lambda),
-            "alpha": float(self.reg_alpha),
-            "tree_method": "hist",
-            "seed": int(seed),
-        }
-        if self.n_jobs is not None:
-            params["nthread"] = int(self.n_jobs)
-        if objective == "survival:aft":
-            params["aft_loss_distribution"] = self.aft_distribution
-            params["aft_loss_distribution_scale"] = float(self.aft_scale)
-        return params
+        return xgb_params(
+            self.target_.objective, self.get_params(deep=False), seed=seed, nthread=self.n_jobs
+        )
 
     def _dmatrix(self, frame: pd.DataFrame, values: np.ndarray | None = None) -> xgb.DMatrix:
         """Build the DMatrix of ``frame``, with labels (or AFT bounds) when ``values`` given."""
-        matrix = xgb.DMatrix(frame, enable_categorical=True, nthread=self.n_jobs or -1)
-        if values is None:
-            return matrix
-        if self.target_.kind != "survival":
-            matrix.set_label(values)
-        elif self.target_.objective == "survival:cox":
-            matrix.set_label(np.where(values[:, 0] == 1, values[:, 1], -values[:, 1]))
-        else:
-            matrix.set_float_info("label_lower_bound", values[:, 1])
-            matrix.set_float_info(
-                "label_upper_bound", np.where(values[:, 0] == 1, values[:, 1], np.inf)
-            )
-        return matrix
+        return make_dmatrix(frame, values, self.target_.objective, nthread=self.n_jobs or -1)
 
     def _strata(self, values: np.ndarray) -> np.ndarray:
         """Labels to stratify resampling on: event / class, or quintiles of a continuous target."""
