@@ -429,3 +429,16 @@ def test_depth_on_the_star_route_is_judged_plotted_and_tabled_alike(cohort, tmp_
     table = pd.read_csv(qc_path, sep="\t", comment="#", index_col=0)
     expected = cohort.obs["n_fragments_mapped"] / cohort.n_vars
     np.testing.assert_allclose(table["mapped_per_gene"], expected.to_numpy(), rtol=1e-5)
+
+
+def test_cli_refuses_a_model_card_named_twice(cohort, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(cli.COMMANDS, "report", "report")
+    source = tmp_path / "c.h5ad"
+    cohort[:2].copy().write_h5ad(source)
+    card = tmp_path / "m.card.json"
+    card.write_text("{}")
+    argv = ["report", str(source), "-o", str(tmp_path / "r"),
+            "--model-card", f"m={card}", "--model-card", f"m={card}"]  # fmt: skip
+    assert cli.main(argv) == 2
+    assert "m is given twice" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

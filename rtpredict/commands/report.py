@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model-card",
         nargs="*",
+        action="extend",
         default=[],
         metavar="[MODEL=]CARD",
         help="model card (.card.json) of a model not shipped with rtpredict (named by the card "
@@ -54,19 +55,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}.")
-    cards = {}
-    for item in args.model_card:
-        if "=" in item:
-            cards.update({n: Path(p) for n, p in sample_paths([item]).items()})
-            continue
-        path = Path(item)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such model card")
-        name = json.loads(path.read_text()).get("name") or path.name.removesuffix(".card.json")
-        cards[name] = path
-    for name, path in cards.items():
-        if not path.is_file():
+    named = sample_paths([item for item in args.model_card if "=" in item])  # each name once
+    cards: dict[str, Path | dict] = {}
+    for name, path in named.items():
+        if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: no such model card (for {name})")
+        cards[name] = Path(path)
+    for item in args.model_card:
+        if "=" not in item:  # named by the card itself; parsed once, here
+            path = Path(item)
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: no such model card")
+            card = json.loads(path.read_text())
+            cards[card.get("name") or path.name.removesuffix(".card.json")] = card
     start = time.perf_counter()
     adata = read_h5ad(args.input)
     summary = write_reports(
