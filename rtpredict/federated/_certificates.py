@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,18 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from rtpredict.errors import InputError
+from rtpredict.io._atomic import write_bytes_atomic
+from rtpredict.privacy._private_file import write_private_bytes
 
 #: validity of the CA and server certificates (a consortium renews them per study period)
 VALID_DAYS = 825
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a private key readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -108,10 +100,12 @@ def make_certificates(folder: str | Path, hosts: Sequence[str], *, days: int = V
         for k in ("ca_crt", "ca_key", "server_crt", "server_key")
     }
     pem = serialization.Encoding.PEM
-    paths["ca_crt"].write_bytes(ca_cert.public_bytes(pem))
-    paths["server_crt"].write_bytes(server_cert.public_bytes(pem) + ca_cert.public_bytes(pem))
+    write_bytes_atomic(paths["ca_crt"], ca_cert.public_bytes(pem))
+    write_bytes_atomic(
+        paths["server_crt"], server_cert.public_bytes(pem) + ca_cert.public_bytes(pem)
+    )
     for key, obj in (("ca_key", ca_key), ("server_key", server_key)):
-        _write_private(
+        write_private_bytes(
             paths[key],
             obj.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
         )
@@ -128,7 +122,7 @@ def make_site_keys(folder: str | Path, code: str) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP384R1())
     private = folder / f"{code}.key"
     public = folder / f"{code}.pub"
-    _write_private(
+    write_private_bytes(
         private,
         key.private_bytes(
             serialization.Encoding.PEM,
@@ -136,10 +130,11 @@ def make_site_keys(folder: str | Path, code: str) -> tuple[Path, Path]:
             serialization.NoEncryption(),
         ),
     )
-    public.write_bytes(
+    write_bytes_atomic(
+        public,
         key.public_key().public_bytes(
             serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
         )
-        + f" rtpredict-site-{code}\n".encode()
+        + f" rtpredict-site-{code}\n".encode(),
     )
     return private, public
