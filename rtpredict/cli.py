@@ -15,6 +15,7 @@ from rtpredict.errors import RtpredictError
 COMMANDS: dict[str, str] = {
     "demo": "demo",
     "simulate": "simulate",
+    "tx2gene": "tx2gene",
     "aggregate": "aggregate",
     "bam-qc": "bam_qc",
     "variants": "variants",
@@ -26,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "pseudonymise": "pseudonymise",
     "train": "train",
     "predict": "predict",
+    "join": "join",
     "report": "report",
     "federated": "federated",
 }

@@ -1,18 +1,43 @@
-# Aggregation: transcripts -> genes, QC and clinical covariates -> one cohort AnnData + TSVs.
+# Aggregation: transcripts -> genes, QC and clinical covariates -> one AnnData per cohort batch
+# (+ TSVs). The GTF is read once per run into resources/tx2gene.tsv.
+
+
+rule tx2gene:
+    input:
+        gtf=REF["gtf"],
+    output:
+        "resources/tx2gene.tsv",
+    log:
+        "results/logs/tx2gene.log",
+    benchmark:
+        "results/benchmarks/tx2gene.tsv"
+    conda:
+        "../envs/rtpredict.yaml"
+    threads: 1
+    resources:
+        mem_mb=mem_mb(2000, per_gb=8000),
+        runtime=runtime(10, per_gb=20),
+    params:
+        rtpredict=RTPREDICT,
+    shell:
+        "{params.rtpredict} tx2gene --gtf {input.gtf} --output {output} > {log} 2>&1"
 
 
 rule aggregate:
     input:
         unpack(aggregate_inputs),
     output:
-        h5ad="results/cohort.h5ad",
+        h5ad="results/batches/{batch}/expression.h5ad",
         tables=multiext(
-            "results/tables/", "gene_counts.tsv", "gene_tpm.tsv", "samples.tsv"
+            "results/batches/{batch}/",
+            "gene_counts.tsv",
+            "gene_tpm.tsv",
+            "samples.tsv",
         ),
     log:
-        "results/logs/aggregate.log",
+        "results/logs/aggregate/{batch}.log",
     benchmark:
-        "results/benchmarks/aggregate.tsv"
+        "results/benchmarks/aggregate/{batch}.tsv"
     conda:
         "../envs/rtpredict.yaml"
     threads: 1
@@ -23,7 +48,9 @@ rule aggregate:
         rtpredict=RTPREDICT,
         args=aggregate_args,
         quantifier=QUANTIFIER,
+        rows=batch_digest_param,
+        tables=subpath(output.h5ad, parent=True),
     shell:
         "{params.rtpredict} aggregate --quantifier {params.quantifier} --gtf {input.gtf} "
-        "--samples {input.samples} {params.args} --output {output.h5ad} "
-        "--tsv-dir results/tables > {log} 2>&1"
+        "--tx2gene {input.tx2gene} --samples {input.samples} {params.args} "
+        "--output {output.h5ad} --tsv-dir {params.tables} > {log} 2>&1"

@@ -12,7 +12,15 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import validate
 
 from rtpredict.errors import InputError
-from rtpredict.io import check_config, read_clinical, read_sample_sheet
+from rtpredict.io import (
+    batch_digest,
+    check_config,
+    read_clinical,
+    read_sample_sheet,
+    tumour_batches,
+)
+from rtpredict.io._batches import BATCH_PATTERN
+from rtpredict.privacy._pseudonym import SAMPLE_ID
 
 try:
     check_config(config, files=workflow.configfiles)
@@ -23,8 +31,12 @@ validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defau
 ALLOW = config["privacy"]["allow_columns"]
 try:
     SHEET = read_sample_sheet(config["samples"], allow_columns=ALLOW)
-    if config.get("clinical"):
+    CLINICAL = (
         read_clinical(config["clinical"], allow_columns=ALLOW)
+        if config.get("clinical")
+        else None
+    )
+    BATCHES = tumour_batches(SHEET, config["cohort"]["batch_size"])
 except InputError as err:
     raise WorkflowError(f"invalid input: {err}") from None
 
@@ -57,8 +69,11 @@ RTPREDICT = (
 )
 
 
+# Patterns, not lists of names: a regex alternation of every ID makes each wildcard match cost
+# O(cohort), and planning O(cohort^2).
 wildcard_constraints:
-    sample="|".join(map(re.escape, SAMPLES)) if SAMPLES else "[^/]+",
+    sample=SAMPLE_ID.pattern,
+    batch=BATCH_PATTERN,
 
 
 # ----- resources -------------------------------------------------------------------------------
@@ -192,8 +207,8 @@ def star_sa_index_nbases(fasta):
     return min(14, int(math.log2(size) / 2 - 1))
 
 
-def _per_sample(pattern):
-    return [pattern.format(sample=s) for s in SAMPLES]
+def _per_sample(pattern, samples=None):
+    return [pattern.format(sample=s) for s in (SAMPLES if samples is None else samples)]
 
 
 def _sample_pattern(pattern):
@@ -207,30 +222,59 @@ QUANT_PATTERN = {
     "salmon": "results/salmon/{sample}",
     "star": "results/featurecounts/{sample}.tsv",
 }[QUANTIFIER]
+BATCH_DIR = "results/batches/{batch}"
+
+
+def _batch_rows(batch):
+    """The sample sheet's and clinical table's rows of one batch's tumours."""
+    tumours = BATCHES[batch]
+    rows = [SHEET[SHEET["sample_id"].isin(tumours)].drop(columns="line")]
+    if CLINICAL is not None:
+        rows.append(CLINICAL.reindex(tumours))
+    return rows
+
+
+# Each batch's jobs read the sample sheet and clinical table as `ancient` inputs (their dates
+# are ignored: appending tumours must not re-run earlier batches) and take this digest of the
+# batch's own rows as a parameter, so that a batch re-runs when its own rows change.
+BATCH_DIGEST = {batch: batch_digest(*_batch_rows(batch)) for batch in BATCHES}
+
+
+def batch_digest_param(wildcards):
+    return BATCH_DIGEST[wildcards.batch]
+
+
+def _sheet_inputs():
+    inputs = {"samples": ancient(config["samples"])}
+    if config.get("clinical"):
+        inputs["clinical"] = ancient(config["clinical"])
+    return inputs
 
 
 def aggregate_inputs(wildcards):
-    """Per-tumour outputs the cohort AnnData is built from."""
+    """Per-tumour outputs one batch's AnnData is built from."""
+    tumours = BATCHES[wildcards.batch]
     inputs = {
-        "fastp": _per_sample("results/qc/fastp/{sample}.fastp.json"),
+        "fastp": _per_sample("results/qc/fastp/{sample}.fastp.json", tumours),
         "gtf": REF["gtf"],
-        "samples": config["samples"],
+        "tx2gene": "resources/tx2gene.tsv",
+        **_sheet_inputs(),
     }
-    if config.get("clinical"):
-        inputs["clinical"] = config["clinical"]
     if QUANTIFIER == "salmon":
-        inputs["quant"] = _per_sample("results/salmon/{sample}/quant.sf")
+        inputs["quant"] = _per_sample("results/salmon/{sample}/quant.sf", tumours)
     else:
-        inputs["quant"] = _per_sample(QUANT_PATTERN)
-        inputs["star_log"] = _per_sample("results/star/{sample}/Log.final.out")
-        inputs["bam_qc"] = _per_sample("results/star/{sample}/bam_qc.json")
+        inputs["quant"] = _per_sample(QUANT_PATTERN, tumours)
+        inputs["star_log"] = _per_sample("results/star/{sample}/Log.final.out", tumours)
+        inputs["bam_qc"] = _per_sample("results/star/{sample}/bam_qc.json", tumours)
     return inputs
 
 
 def aggregate_args(wildcards):
-    """Options of `rtpredict aggregate`: per-tumour path patterns, clinical table, allow-list."""
+    """Options of `rtpredict aggregate`: the batch, per-tumour path patterns, clinical table,
+    allow-list."""
     fastp = _sample_pattern("results/qc/fastp/{sample}.fastp.json")
-    args = f"--quant {_sample_pattern(QUANT_PATTERN)} --fastp {fastp}"
+    args = f"--batch {wildcards.batch} --batch-size {config['cohort']['batch_size']} "
+    args += f"--quant {_sample_pattern(QUANT_PATTERN)} --fastp {fastp}"
     if QUANTIFIER == "star":
         args += f" --star-log {_sample_pattern('results/star/{sample}/Log.final.out')}"
         args += f" --bam-qc {_sample_pattern('results/star/{sample}/bam_qc.json')}"
@@ -252,36 +296,50 @@ def vaf_field_args():
     )
 
 
-DNA_SAMPLES = [s for s in SAMPLES if _lanes(s)["vcf"].iloc[0]]
+DNA_SAMPLES = set(SHEET.loc[SHEET["vcf"] != "", "sample_id"])
+FIRST_BATCH = next(iter(BATCHES), None)
+
+
+def _features_reference():
+    """The configured reference statistics, else the first batch's expression (frozen while
+    that batch is)."""
+    if FEATURES["reference"]:
+        return FEATURES["reference"]
+    return f"{BATCH_DIR.format(batch=FIRST_BATCH)}/expression.h5ad"
 
 
 def features_inputs(wildcards):
-    """The cohort, the variants tables of tumours with DNA, optional reference and files."""
+    """A batch's expression, the variants tables of its tumours with DNA, the reference and
+    signature files."""
+    tumours = BATCHES[wildcards.batch]
     inputs = {
-        "cohort": "results/cohort.h5ad",
-        "variants": [f"results/variants/{s}.tsv" for s in DNA_SAMPLES],
+        "cohort": f"{BATCH_DIR}/expression.h5ad",
+        "variants": [f"results/variants/{s}.tsv" for s in tumours if s in DNA_SAMPLES],
         "signatures": FEATURES["signatures"],
     }
-    if FEATURES["reference"] and not FEATURES["reference"].startswith("default:"):
-        inputs["reference"] = FEATURES["reference"]
+    if not _features_reference().startswith("default:"):
+        inputs["reference"] = _features_reference()
     if config["dna"]["panel"]:
         inputs["panel"] = config["dna"]["panel"]
     if QUANTIFIER == "star":
-        inputs["pileups"] = _per_sample("results/star/{sample}/hotspot_pileup.tsv")
+        inputs["pileups"] = _per_sample(
+            "results/star/{sample}/hotspot_pileup.tsv", tumours
+        )
     return inputs
 
 
 def features_args(wildcards):
     """Options of `rtpredict features` from the config."""
-    args = [f"--method {FEATURES['method']}"]
-    if FEATURES["reference"]:
-        args.append(f"--reference {shlex.quote(FEATURES['reference'])}")
+    args = [f"--method {FEATURES['method']}", "--no-expression"]
+    args.append(f"--reference {shlex.quote(_features_reference())}")
     if FEATURES["target_gard"] is not None:
         args.append(f"--target-gard {FEATURES['target_gard']}")
     args += [f"--signatures {shlex.quote(p)}" for p in FEATURES["signatures"]]
-    if DNA_SAMPLES:
-        pairs = " ".join(f"{s}=results/variants/{s}.tsv" for s in DNA_SAMPLES)
-        args.append(f"--variants {pairs}")
+    dna = [s for s in BATCHES[wildcards.batch] if s in DNA_SAMPLES]
+    if dna:
+        args.append(
+            "--variants " + " ".join(f"{s}=results/variants/{s}.tsv" for s in dna)
+        )
     if config["dna"]["callable_mb"] is not None:
         args.append(f"--callable-mb {config['dna']['callable_mb']}")
     if config["dna"]["panel"]:
@@ -294,13 +352,9 @@ def features_args(wildcards):
 
 
 def predict_inputs(wildcards):
-    """The features and every model file that is not a shipped one."""
+    """A batch's features and every model file that is not a shipped one."""
     files = [m for m in config["predict"]["models"] if not m.startswith("default:")]
-    return {
-        "features": "results/cohort.features.h5ad",
-        "provenance": "results/provenance.json",
-        "models": files,
-    }
+    return {"features": f"{BATCH_DIR}/features.h5ad", "models": files}
 
 
 def predict_args():
@@ -309,6 +363,18 @@ def predict_args():
     if config["predict"]["horizon"] is not None:
         args.append(f"--horizon {config['predict']['horizon']}")
     return " ".join(args)
+
+
+def join_inputs(wildcards):
+    """Every batch's predictions and tables, and the run's provenance."""
+    files = {"provenance": "results/provenance.json"}
+    for name in ("predictions.h5ad", "samples.tsv", "features.tsv", "predictions.tsv"):
+        files[name] = [f"{BATCH_DIR.format(batch=b)}/{name}" for b in BATCHES]
+    return files
+
+
+def join_args(wildcards):
+    return " ".join(shlex.quote(BATCH_DIR.format(batch=b)) for b in BATCHES)
 
 
 def train_args():
@@ -385,7 +451,11 @@ def _model_cards():
 
 
 def report_inputs(wildcards):
-    return {"h5ad": "results/cohort.predictions.h5ad", "cards": _model_cards()}
+    return {"h5ad": f"{BATCH_DIR}/predictions.h5ad", "cards": _model_cards()}
+
+
+def cohort_report_inputs(wildcards):
+    return {"h5ad": "results/cohort.h5ad", "cards": _model_cards()}
 
 
 def report_card_args():
@@ -395,7 +465,7 @@ def report_card_args():
 
 def final_outputs():
     return [
-        "results/cohort.predictions.h5ad",
+        "results/cohort.h5ad",
         "results/reports/cohort.html",
-        *_per_sample("results/reports/{sample}.html"),
+        *(f"results/reports/{batch}" for batch in BATCHES),
     ]

@@ -1,17 +1,17 @@
 # Features: RSI, GARD at each tumour's planned schedule, published signatures (Numba kernels)
-# and DNA features from the somatic variants, added to the cohort AnnData.
+# and DNA features from the somatic variants, per cohort batch, against one frozen reference.
 
 
 rule features:
     input:
         unpack(features_inputs),
     output:
-        h5ad="results/cohort.features.h5ad",
-        tsv="results/tables/features.tsv",
+        h5ad="results/batches/{batch}/features.h5ad",
+        tsv="results/batches/{batch}/features.tsv",
     log:
-        "results/logs/features.log",
+        "results/logs/features/{batch}.log",
     benchmark:
-        "results/benchmarks/features.tsv"
+        "results/benchmarks/features/{batch}.tsv"
     conda:
         "../envs/rtpredict.yaml"
     threads: 2

@@ -1,6 +1,6 @@
 # Federated training (not in the default run; `snakemake federated_site`, defined when
 # config federated.plan is set): this centre joins a
-# consortium run as one site. Its SuperNode reads results/cohort.features.h5ad, the file
+# consortium run as one site. Its SuperNode reads results/cohort.h5ad, the file
 # `rtpredict train` reads, and sends only trees and aggregate sums; the per-patient data-use
 # register and a copy of every aggregate sent stay in results/federated/. The rule ends when
 # this site has answered the run's final step (`--once`). Config keys (config.yaml):
@@ -18,7 +18,7 @@ if config["federated"]["plan"]:
 
     rule federated_site:
         input:
-            features="results/cohort.features.h5ad",
+            features="results/cohort.h5ad",
             plan=config["federated"]["plan"],
             ca=config["federated"]["ca"],
             key=config["federated"]["key"],

@@ -1,21 +1,18 @@
 # Predictions: each configured model (XGBoost JSON + model card, checksum and feature schema
-# checked on load) scores every tumour, with uncertainty, percentile and SHAP explanations.
+# checked on load) scores every tumour of a batch, with uncertainty, percentile and SHAP
+# explanations.
 
 
 rule predict:
     input:
         unpack(predict_inputs),
     output:
-        h5ad="results/cohort.predictions.h5ad",
-        tsv=report(
-            "results/tables/predictions.tsv",
-            caption="../report/predictions.rst",
-            category="Predictions",
-        ),
+        h5ad="results/batches/{batch}/predictions.h5ad",
+        tsv="results/batches/{batch}/predictions.tsv",
     log:
-        "results/logs/predict.log",
+        "results/logs/predict/{batch}.log",
     benchmark:
-        "results/benchmarks/predict.tsv"
+        "results/benchmarks/predict/{batch}.tsv"
     conda:
         "../envs/rtpredict.yaml"
     threads: 1
@@ -27,4 +24,4 @@ rule predict:
         args=predict_args(),
     shell:
         "{params.rtpredict} predict {input.features} {params.args} "
-        "--provenance {input.provenance} --out {output.h5ad} --tsv {output.tsv} > {log} 2>&1"
+        "--out {output.h5ad} --tsv {output.tsv} > {log} 2>&1"

@@ -5,7 +5,7 @@
 
 rule train:
     input:
-        features="results/cohort.features.h5ad",
+        features="results/cohort.h5ad",
     output:
         model=f"results/model/{config['train']['name']}.json",
         bootstrap=f"results/model/{config['train']['name']}.bootstrap.json",

@@ -15,7 +15,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict aggregate``."""
     parser.add_argument("--quantifier", choices=["salmon", "star"], required=True)
     parser.add_argument("--gtf", required=True, help="annotation GTF (transcript → gene)")
+    parser.add_argument(
+        "--tx2gene", help="the GTF's transcript → gene table from `rtpredict tx2gene` (faster)"
+    )
     parser.add_argument("--samples", required=True, help="sample sheet (tumour order)")
+    parser.add_argument(
+        "--batch", help="aggregate only this cohort batch of the sheet (default: every tumour)"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=500,
+        help="tumours per batch when the sheet has no batch column (500)",
+    )
     parser.add_argument("--clinical", help="clinical table keyed by sample_id")
     parser.add_argument(
         "--quant",
@@ -58,7 +70,7 @@ def _tool_versions(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build ``cohort.h5ad`` from the workflow's per-tumour outputs."""
+    """Build the cohort AnnData (of one batch, with ``--batch``) from per-tumour outputs."""
     import pandas as pd
 
     from rtpredict import io
@@ -66,12 +78,18 @@ def run(args: argparse.Namespace) -> int:
     allow = allow_columns(args.allow_column, "--allow-column")
     sheet = io.read_sample_sheet(args.samples, allow_columns=allow)
     samples = list(dict.fromkeys(sheet["sample_id"]))
+    if args.batch is not None:
+        batches = io.tumour_batches(sheet, args.batch_size)
+        if args.batch not in batches:
+            raise InputError(f"{args.samples}: no batch {args.batch!r} (batches: {len(batches)})")
+        samples = batches[args.batch]
+        sheet = sheet[sheet["sample_id"].isin(samples)]
     quant = sample_paths(args.quant, samples)
     missing = [s for s in samples if s not in quant]
     if missing:
         raise InputError(f"no quantification given for {', '.join(missing)}")
     quant = {s: quant[s] for s in samples}
-    tx2gene = io.read_tx2gene(args.gtf)
+    tx2gene = io.load_tx2gene(args.tx2gene or args.gtf)
     fastp = sample_paths(args.fastp, samples)
     qc = pd.DataFrame({s: io.read_fastp(fastp[s]) for s in samples}).T
     if args.quantifier == "salmon":
@@ -92,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     qc = pd.concat([qc, extra.drop(columns=["salmon_version"], errors="ignore")], axis=1)
     qc = qc.infer_objects()
     qc["n_lanes"] = sheet.groupby("sample_id").size().reindex(samples).to_numpy()
+    if args.batch is not None:
+        qc["batch"] = args.batch
     clinical = io.read_clinical(args.clinical, allow_columns=allow) if args.clinical else None
     provenance = {
         "quantifier": args.quantifier,
@@ -100,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         ),
         "annotation": str(Path(args.gtf).name),
     }
+    if args.batch is not None:
+        provenance["batch"] = args.batch
     adata = io.build_cohort(gene_quant, io.gene_table(tx2gene), qc, clinical, provenance=provenance)
     io.write_h5ad(adata, args.output)
     io.export_tsv(adata, args.tsv_dir)

@@ -76,6 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="RNA hotspot pileups from `rtpredict hotspot-pileup` (supporting evidence)",
     )
     parser.add_argument(
+        "--no-expression",
+        action="store_true",
+        help="write the features without the expression matrix and layers (the workflow's "
+        "cohort batches: expression stays in the input)",
+    )
+    parser.add_argument(
         "--min-coverage",
         type=float,
         help="override each signature's minimum fraction of measured genes (RSI needs all 10)",
@@ -183,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
     params |= {"target_gard": args.target_gard} if args.target_gard is not None else {}
     params |= {"min_coverage": args.min_coverage} if args.min_coverage is not None else {}
     params |= {"dna_tumours": len(args.variants), "callable_mb": args.callable_mb}
+    params |= {"expression": not args.no_expression}
     provenance["features"] = {
         "rtpredict_version": __version__,
         "input": str(args.input),
@@ -195,6 +202,10 @@ def run(args: argparse.Namespace) -> int:
 
     tsv = args.tsv or args.output.with_name(args.output.name.removesuffix(".h5ad") + ".tsv")
     table = adata.obs[columns]
+    if args.no_expression:
+        from anndata import AnnData
+
+        adata = AnnData(obs=adata.obs, var=adata.var, uns=adata.uns, obsm=dict(adata.obsm))
     write_h5ad(adata, args.output)
     with atomic_path(tsv) as tmp:
         table.to_csv(tmp, sep="\t", index_label="sample_id", na_rep="NA")

@@ -89,12 +89,13 @@ def run(args: argparse.Namespace) -> int:
         write_table(pd.concat(tables, axis=1), args.tsv)
         log.info("wrote %s", args.tsv)
     if args.out is not None:
+        uns = dict(data.uns.get("rtpredict", {}))
+        uns["models"] = models
         if args.provenance is not None:
             manifest = json.loads(args.provenance.read_text())
             manifest["models"] = models
-            uns = dict(data.uns.get("rtpredict", {}))
             uns["provenance"] = json.dumps(manifest, sort_keys=True)  # h5ad holds no records
-            data.uns["rtpredict"] = uns
+        data.uns["rtpredict"] = uns
         write_h5ad(data, args.out)
         log.info("wrote %s", args.out)
     return 0

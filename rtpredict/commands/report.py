@@ -45,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j", "--jobs", type=int, default=1, help="processes rendering tumour reports (1)"
     )
+    parser.add_argument(
+        "--only",
+        choices=("tumours", "cohort"),
+        help="write only the tumour reports (a cohort batch) or only the cohort report",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         cards=cards,
         panel=args.panel,
         date=args.date,
+        tumours=args.only != "cohort",
+        cohort=args.only != "tumours",
     )
     sizes = summary["sizes"]
     logger.info(
@@ -86,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         len(sizes),
         min(sizes.values(), default=0) / 1024,
         max(sizes.values(), default=0) / 1024,
-        summary["cohort_report"],
+        summary["cohort_report"] or "no cohort report",
         summary["cohort_size"] / 1024,
         time.perf_counter() - start,
     )

@@ -1,9 +1,17 @@
 """Readers and writers: quantifier outputs, GTF, sample sheets, QC reports, the cohort AnnData."""
 
 from rtpredict.io._atomic import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
+from rtpredict.io._batches import batch_digest, tumour_batches
 from rtpredict.io._cohort import build_cohort, export_tsv, gene_table, read_h5ad, write_h5ad
 from rtpredict.io._config import check_config
-from rtpredict.io._gtf import match_transcripts, read_gene_intervals, read_tx2gene, strip_version
+from rtpredict.io._gtf import (
+    load_tx2gene,
+    match_transcripts,
+    read_gene_intervals,
+    read_tx2gene,
+    strip_version,
+    write_tx2gene,
+)
 from rtpredict.io._qc import STRANDEDNESS, read_fastp, read_salmon_qc, read_star_log
 from rtpredict.io._quant import GeneQuant, featurecounts_gene_quant, salmon_gene_quant
 from rtpredict.io._readers import read_featurecounts, read_salmon
@@ -13,11 +21,13 @@ __all__ = [
     "STRANDEDNESS",
     "GeneQuant",
     "atomic_path",
+    "batch_digest",
     "build_cohort",
     "check_config",
     "export_tsv",
     "featurecounts_gene_quant",
     "gene_table",
+    "load_tx2gene",
     "match_transcripts",
     "read_clinical",
     "read_fastp",
@@ -33,7 +43,9 @@ __all__ = [
     "schema",
     "sha256_file",
     "strip_version",
+    "tumour_batches",
     "write_bytes_atomic",
     "write_h5ad",
     "write_text_atomic",
+    "write_tx2gene",
 ]

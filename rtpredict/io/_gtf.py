@@ -134,3 +134,32 @@ def read_gene_intervals(gtf: str | os.PathLike) -> pd.DataFrame:
         end=("end", "max"),
         strand=("strand", "first"),
     )
+
+
+#: columns of a saved transcript → gene table (:func:`write_tx2gene`)
+_TX2GENE_COLUMNS = ["transcript_id_versioned", "gene_id", "gene_id_versioned", "symbol", "biotype"]
+
+
+def write_tx2gene(tx2gene: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Save a :func:`read_tx2gene` table as TSV (atomically), to read the GTF once per run."""
+    from rtpredict.io._atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        tx2gene.to_csv(tmp, sep="\t")
+
+
+def load_tx2gene(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table saved by :func:`write_tx2gene`; a GTF (``.gtf``, ``.gtf.gz``) is parsed."""
+    if str(path).endswith((".gtf", ".gtf.gz")):
+        return read_tx2gene(path)
+    try:
+        table = pd.read_csv(
+            path, sep="\t", index_col=0, dtype=str, keep_default_na=False, na_values=[]
+        )
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(f"{path}: cannot read the transcript → gene table: {err}") from err
+    missing = [c for c in [*_TX2GENE_COLUMNS, "length"] if c not in table.columns]
+    if missing or table.index.name != "transcript_id":
+        raise InputError(f"{path}: not a transcript → gene table (missing {missing})")
+    table["length"] = table["length"].astype("int64")
+    return table

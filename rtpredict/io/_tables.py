@@ -142,7 +142,8 @@ def read_sample_sheet(
     it may pass, recorded in ``attrs["allowed_identifier_columns"]``). Then checks each row
     against ``schemas/samples.schema.yaml``, then across rows: a tumour's lanes have distinct
     ``lane`` values, read 1 and read 2 are different files, every file exists, and a tumour's
-    rows agree on ``vcf``. Relative paths are resolved against the sample sheet's directory.
+    rows agree on ``vcf`` and ``batch``. Relative paths are resolved against the sample
+    sheet's directory.
     """
     path = Path(path)
     table, lines = _read_text_table(path)
@@ -162,6 +163,14 @@ def read_sample_sheet(
         table["lane"] = ""
     if "vcf" not in table.columns:
         table["vcf"] = ""
+    if "batch" not in table.columns:
+        table["batch"] = ""
+    elif (table["batch"] == "").any():
+        i = int(np.flatnonzero((table["batch"] == "").to_numpy())[0])
+        raise InputError(
+            f"{path}, line {lines[i]}, field batch: empty; with a batch column every row "
+            "needs one (or drop the column: tumours then fill batches in sheet order)"
+        )
     dup = table.duplicated(["sample_id", "lane"], keep="first")
     if dup.any():
         row = table[dup].iloc[0]
@@ -184,12 +193,14 @@ def read_sample_sheet(
                     f"{path}, line {row.line}, field {field}: file not found: {value}"
                     f" (relative paths are read from {base})"
                 )
-    for sample, rows in table.groupby("sample_id"):
-        if (rows["vcf"] != rows["vcf"].iloc[0]).any():
-            raise InputError(
-                f"{path}, line {rows['line'].iloc[1]}, field vcf: the lanes of "
-                f"{sample} name different VCFs"
-            )
+    lanes = table[table["sample_id"].duplicated(keep=False)]
+    for sample, rows in lanes.groupby("sample_id"):
+        for field, what in (("vcf", "name different VCFs"), ("batch", "are in different batches")):
+            if (rows[field] != rows[field].iloc[0]).any():
+                raise InputError(
+                    f"{path}, line {rows['line'].iloc[1]}, field {field}: the lanes of "
+                    f"{sample} {what}"
+                )
     for field in fields:
         table[field] = resolved[field]
     table = table.reset_index(drop=True)

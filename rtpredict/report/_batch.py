@@ -81,22 +81,26 @@ def write_reports(
     cards: Mapping[str, Any] | None = None,
     panel: str | os.PathLike | None = None,
     date: dt.date | str | None = None,
+    tumours: bool = True,
+    cohort: bool = True,
 ) -> dict[str, Any]:
     """Write every tumour's report, the cohort report and (optionally) the MultiQC tables.
 
-    ``outdir/<sample>.html`` per tumour and ``outdir/cohort.html``; ``multiqc_dir`` receives
-    ``rtpredict_qc_mqc.tsv`` and ``rtpredict_predictions_mqc.tsv``. Returns a summary: paths,
-    sizes in bytes and the tumours whose scores QC withheld.
+    ``outdir/<sample>.html`` per tumour (unless ``tumours=False``) and ``outdir/cohort.html``
+    (unless ``cohort=False``: the workflow writes each batch's tumour reports, then the cohort
+    report from the joined batches); ``multiqc_dir`` receives ``rtpredict_qc_mqc.tsv`` and
+    ``rtpredict_predictions_mqc.tsv``. Returns a summary: paths, sizes in bytes and the tumours
+    whose scores QC withheld.
     """
     view = cohort_view(adata, rules=rules, cards=cards, panel=panel, date=date)
-    sizes = write_tumour_reports(view, outdir, jobs=jobs)
-    cohort = write_cohort_report(adata, Path(outdir) / "cohort.html", view=view)
+    sizes = write_tumour_reports(view, outdir, jobs=jobs) if tumours else {}
+    page = write_cohort_report(adata, Path(outdir) / "cohort.html", view=view) if cohort else None
     multiqc = write_multiqc(view, multiqc_dir) if multiqc_dir is not None else []
     return {
         "tumour_reports": {s: report_path(outdir, s) for s in sizes},
         "sizes": sizes,
-        "cohort_report": cohort,
-        "cohort_size": cohort.stat().st_size,
+        "cohort_report": page,
+        "cohort_size": page.stat().st_size if page is not None else 0,
         "multiqc": multiqc,
         "withheld": [str(s) for s in view.status.index[view.status == "fail"]],
     }

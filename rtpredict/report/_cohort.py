@@ -87,9 +87,11 @@ def _tumour_rows(view: CohortView) -> tuple[list[dict], list[dict]]:
         ]
         has_dna = "dna_available" in obs.columns and bool(row.get("dna_available"))
         qc = [c for c in view.qc[sample] if c.status != "pass"]
+        batch = row.get("batch") if "batch" in obs else None
         rows.append(
             {
                 "sample": sample,
+                "href": f"{batch}/{sample}.html" if isinstance(batch, str) else f"{sample}.html",
                 "site": value_text(row.get("site")) if "site" in obs else fmt.MISSING,
                 "status": view.status[sample],
                 "qc_notes": "; ".join(c.message for c in qc),
@@ -156,11 +158,16 @@ def _distributions(view: CohortView, models: list[dict]) -> list:
     return figures
 
 
-def _embedding_coords(adata: AnnData) -> tuple[np.ndarray, tuple[str, str], str] | None:
-    """A 2-D embedding: obsm UMAP or PCA if present, else PCA of log1p(TPM) (scanpy)."""
+def _embedding_coords(view: CohortView) -> tuple[np.ndarray, tuple[str, str], str] | None:
+    """A 2-D embedding: obsm UMAP or PCA if present, else PCA of log1p(TPM) (scanpy), else, for
+    a cohort stored without expression (the workflow's joined batches), PCA of the signature
+    scores (each standardised)."""
+    adata = view.adata
     for key, names in (("X_umap", ("UMAP 1", "UMAP 2")), ("X_pca", ("PC 1", "PC 2"))):
         if key in adata.obsm and np.asarray(adata.obsm[key]).shape[1] >= 2:
             return np.asarray(adata.obsm[key])[:, :2], names, f"obsm['{key}']"
+    if adata.X is None:
+        return _score_pca(view)
     if adata.n_obs < 3 or adata.n_vars < 3:
         return None
     import scanpy as sc
@@ -172,8 +179,26 @@ def _embedding_coords(adata: AnnData) -> tuple[np.ndarray, tuple[str, str], str]
     return data.obsm["X_pca"][:, :2], names, "PCA of log1p(TPM) over all genes (scanpy)"
 
 
+def _score_pca(view: CohortView) -> tuple[np.ndarray, tuple[str, str], str] | None:
+    """PCA of the standardised signature scores (RSI included); a missing score counts as the
+    cohort mean."""
+    from sklearn.decomposition import PCA
+
+    columns = [c for c in ["rsi", *(s.name for s in view.signatures)] if c in view.obs.columns]
+    scores = view.obs[columns].apply(pd.to_numeric, errors="coerce")
+    scores = scores.loc[:, scores.std() > 0].to_numpy(dtype=float)  # NaN std: too few values
+    if scores.shape[0] < 3 or scores.shape[1] < 2:
+        return None
+    z = (scores - np.nanmean(scores, axis=0)) / np.nanstd(scores, axis=0)
+    pca = PCA(n_components=2, random_state=0).fit(np.nan_to_num(z))
+    ratio = pca.explained_variance_ratio_
+    names = (f"PC 1 ({fmt.percent(ratio[0])})", f"PC 2 ({fmt.percent(ratio[1])})")
+    source = f"PCA of {scores.shape[1]} standardised signature scores"
+    return pca.transform(np.nan_to_num(z)), names, source
+
+
 def _embeddings(view: CohortView, models: list[dict]) -> dict[str, Any]:
-    found = _embedding_coords(view.adata)
+    found = _embedding_coords(view)
     if found is None:
         return {"figures": [], "source": "too few tumours or genes for an embedding"}
     coords, names, source = found
@@ -348,7 +373,8 @@ def write_cohort_report(
     PCA of log1p(TPM), unless ``obsm`` holds ``X_umap`` or ``X_pca``). The table sorts by
     column with a small inline script (allowed by the page's Content-Security-Policy by its
     hash) and reads fine without it. Options as `write_tumour_report`; ``tumour_links`` links
-    each ID to ``<sample>.html`` beside this file.
+    each ID to ``<sample>.html`` beside this file, or ``<batch>/<sample>.html`` where
+    ``obs["batch"]`` names the tumour's cohort batch (the workflow's layout).
     """
     if view is None:
         view = cohort_view(adata, rules=rules, cards=cards, panel=panel, date=date)
