@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "predict": "predict",
     "join": "join",
     "report": "report",
+    "new-tumour": "new_tumour",
     "federated": "federated",
 }
 

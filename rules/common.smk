@@ -2,6 +2,7 @@
 # resource functions. Everything here runs when the workflow is parsed, before any job.
 import json
 import math
+import os
 import re
 import shlex
 import sys
@@ -83,6 +84,19 @@ def _reference_gb(key):
     return Path(path).stat().st_size / 2**30 if path and Path(path).exists() else 0.0
 
 
+def _input_gb(input):
+    """Size (GB) of a job's existing input files. A plain stat: Snakemake's `input.size_mb`
+    runs an event loop per call, a large share of planning time for tens of thousands of jobs.
+    """
+    total = 0
+    for path in input:
+        try:
+            total += os.stat(path).st_size
+        except OSError:  # not made yet (planning), or a directory's contents
+            pass
+    return total / 2**30
+
+
 def mem_mb(base, per_gb=0, *, per_genome_gb=0):
     """Memory (MB) = base + per_gb x input size (GB) + per_genome_gb x genome FASTA size (GB),
     doubled on each retry. At least 1,000 MB: Snakemake's own processes take ~360 MB of a job.
@@ -91,7 +105,7 @@ def mem_mb(base, per_gb=0, *, per_genome_gb=0):
     genome_gb = _reference_gb("genome_fasta")
 
     def mem(wildcards, input, attempt):
-        need = base + per_gb * input.size_mb / 1024 + per_genome_gb * genome_gb
+        need = base + per_gb * _input_gb(input) + per_genome_gb * genome_gb
         return int(max(need, 1000) * 2 ** (attempt - 1))
 
     return mem
@@ -101,7 +115,7 @@ def runtime(base, per_gb=0):
     """Run time (min) = base + per_gb x input size (GB), grown on each retry."""
 
     def minutes(wildcards, input, attempt):
-        return int((base + per_gb * input.size_mb / 1024) * attempt)
+        return int((base + per_gb * _input_gb(input)) * attempt)
 
     return minutes
 
@@ -228,7 +242,9 @@ BATCH_DIR = "results/batches/{batch}"
 def _batch_rows(batch):
     """The sample sheet's and clinical table's rows of one batch's tumours."""
     tumours = BATCHES[batch]
-    rows = [SHEET[SHEET["sample_id"].isin(tumours)].drop(columns="line")]
+    # not the line numbers, nor the batch name (the wildcard): naming automatic batches in the
+    # sheet (rtpredict new-tumour does) re-runs nothing
+    rows = [SHEET[SHEET["sample_id"].isin(tumours)].drop(columns=["line", "batch"])]
     if CLINICAL is not None:
         rows.append(CLINICAL.reindex(tumours))
     return rows

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from rtpredict.errors import InputError
-from rtpredict.io import match_transcripts, read_gene_intervals, read_tx2gene
+from rtpredict.io import (
+    load_tx2gene,
+    match_transcripts,
+    read_gene_intervals,
+    read_tx2gene,
+    write_tx2gene,
+)
 
 ENSEMBL = """\
 #!genome-build GRCh38.p14
@@ -91,3 +97,17 @@ def test_exon_without_transcript_id_is_refused(tmp_path):
     path.write_text('1\tx\texon\t1\t10\t.\t+\t.\tgene_id "G1";\n')
     with pytest.raises(InputError, match="lacks transcript_id"):
         read_tx2gene(path)
+
+
+def test_the_saved_table_reads_back_equal(ensembl_gtf, tmp_path):
+    tx = read_tx2gene(ensembl_gtf)
+    write_tx2gene(tx, tmp_path / "tx2gene.tsv")
+    pd.testing.assert_frame_equal(load_tx2gene(tmp_path / "tx2gene.tsv"), tx)
+    pd.testing.assert_frame_equal(load_tx2gene(ensembl_gtf), tx)  # a GTF is parsed
+
+
+def test_a_table_of_another_kind_is_refused(tmp_path):
+    path = tmp_path / "other.tsv"
+    path.write_text("gene\tcount\nA\t1\n")
+    with pytest.raises(InputError, match="not a transcript → gene table"):
+        load_tx2gene(path)

@@ -78,6 +78,14 @@ def test_lanes_of_one_tumour(fastqs):
          "T1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tt.vcf.gz\n"
          "T1\tL2\tb_R1.fastq.gz\tb_R2.fastq.gz\t\n",
          r"line 3, field vcf: the lanes of T1 name different VCFs"),
+        ("sample_id\tlane\tfastq_1\tfastq_2\tbatch\n"
+         "T1\tL1\ta_R1.fastq.gz\ta_R2.fastq.gz\tw49\n"
+         "T1\tL2\tb_R1.fastq.gz\tb_R2.fastq.gz\tw50\n",
+         r"line 3, field batch: the lanes of T1 are in different batches"),
+        ("sample_id\tfastq_1\tfastq_2\tbatch\n" "T1\ta_R1.fastq.gz\ta_R2.fastq.gz\t\n",
+         r"line 2, field batch: empty; with a batch column every row needs one"),
+        ("sample_id\tfastq_1\tfastq_2\tbatch\n" "T1\ta_R1.fastq.gz\ta_R2.fastq.gz\tw.49\n",
+         r"line 2, field batch: 'w.49' does not match"),
     ],
 )  # fmt: skip
 def test_broken_sheets_name_file_line_and_field(fastqs, text, message):

@@ -25,6 +25,8 @@ from rtpredict.simulate import simulate_anndata
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
+#: the small cohort's one batch (cohort.batch_size is 500)
+BATCH = Path("results") / "batches" / "b0001"
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -88,7 +90,7 @@ def finished_run(request):
 
 def test_gene_tpm_matches_the_truth(finished_run, small_cohort):
     route, workdir = finished_run
-    adata = ad.read_h5ad(workdir / "results" / "cohort.h5ad")
+    adata = ad.read_h5ad(workdir / BATCH / "expression.h5ad")
     truth = pd.read_csv(small_cohort / "truth" / "gene_tpm.tsv", sep="\t", index_col=0)
     for i, sample in enumerate(adata.obs_names):
         estimate = pd.Series(adata.layers["tpm"][i], index=adata.var_names)
@@ -100,7 +102,7 @@ def test_gene_tpm_matches_the_truth(finished_run, small_cohort):
 
 def test_cohort_anndata_contents(finished_run, small_cohort):
     route, workdir = finished_run
-    adata = ad.read_h5ad(workdir / "results" / "cohort.h5ad")
+    adata = ad.read_h5ad(workdir / BATCH / "expression.h5ad")
     assert list(adata.obs_names) == ["SIM001", "SIM002", "SIM003"]
     assert adata.obs.loc["SIM001", "n_lanes"] == 2
     np.testing.assert_allclose(adata.X, np.log1p(adata.layers["tpm"]), rtol=1e-5)
@@ -115,8 +117,9 @@ def test_cohort_anndata_contents(finished_run, small_cohort):
     assert ("salmon" in tools) if route == "salmon" else ({"STAR", "featureCounts"} <= set(tools))
     if route == "star":
         assert (adata.obs["bam_properly_paired_fraction"] > 0.5).all()
-    exported = pd.read_csv(workdir / "results" / "tables" / "gene_tpm.tsv", sep="\t", index_col=0)
+    exported = pd.read_csv(workdir / BATCH / "gene_tpm.tsv", sep="\t", index_col=0)
     assert exported.shape == (adata.n_vars, adata.n_obs + 1)
+    assert (adata.obs["batch"] == "b0001").all()
 
 
 def test_second_run_has_nothing_to_do(finished_run):
@@ -175,7 +178,8 @@ def test_cohort_steps_command_lines_do_not_grow_with_the_cohort(tmp_path, small_
 
 def test_features_predictions_and_provenance(finished_run, small_cohort):
     _, workdir = finished_run
-    adata = ad.read_h5ad(workdir / "results" / "cohort.predictions.h5ad")
+    adata = ad.read_h5ad(workdir / "results" / "cohort.h5ad")
+    assert adata.X is None, "the joined cohort holds no expression"
     for column in ("rsi", "gard", "buffa_hypoxia", "dna_available", "recurrence_prediction"):
         assert column in adata.obs, column
     sheet = pd.read_csv(small_cohort / "samples.tsv", sep="\t", keep_default_na=False)
@@ -188,9 +192,11 @@ def test_features_predictions_and_provenance(finished_run, small_cohort):
     assert manifest["software"]["rtpredict"]
     assert manifest["config"]["quantifier"] in ("salmon", "star")
     reports = workdir / "results" / "reports"
-    names = sorted(p.stem for p in reports.glob("*.html"))
-    assert names == ["SIM001", "SIM002", "SIM003", "cohort"]
-    poor = (reports / "SIM003.html").read_text()
+    assert [p.name for p in reports.glob("*.html")] == ["cohort.html"]
+    names = sorted(p.stem for p in (reports / "b0001").glob("*.html"))
+    assert names == ["SIM001", "SIM002", "SIM003"]
+    assert 'href="b0001/SIM001.html"' in (reports / "cohort.html").read_text()
+    poor = (reports / "b0001" / "SIM003.html").read_text()
     assert "withheld" in poor.lower(), "the poor library's score is withheld"
     assert (workdir / "results" / "multiqc" / "rtpredict_qc_mqc.tsv").is_file()
 
@@ -238,22 +244,27 @@ def test_killed_run_resumes_to_the_same_results(star_run, small_cohort, tmp_path
     assert process.poll() is None, "the run ended before it could be interrupted"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert not (tmp_path / "results" / "cohort.predictions.h5ad").exists()
+    assert not (tmp_path / "results" / "cohort.h5ad").exists()
 
     # as after a crash or a killed node: unlock, run again (the profile sets rerun-incomplete)
     assert snakemake(tmp_path, "--unlock").returncode == 0
     result = snakemake(tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    for name in ("cohort.h5ad", "cohort.features.h5ad", "cohort.predictions.h5ad"):
-        resumed = _comparable(ad.read_h5ad(tmp_path / "results" / name))
-        reference = _comparable(ad.read_h5ad(star_run / "results" / name))
+    for name in (
+        BATCH / "expression.h5ad",
+        BATCH / "features.h5ad",
+        BATCH / "predictions.h5ad",
+        Path("results") / "cohort.h5ad",
+    ):
+        resumed = _comparable(ad.read_h5ad(tmp_path / name))
+        reference = _comparable(ad.read_h5ad(star_run / name))
         pd.testing.assert_frame_equal(resumed.pop("obs"), reference.pop("obs"))
         pd.testing.assert_frame_equal(resumed.pop("var"), reference.pop("var"))
         for key, matrix in reference.items():
             np.testing.assert_array_equal(resumed[key], matrix, err_msg=f"{name} {key}")
-    for table in ("gene_counts.tsv", "features.tsv"):
-        resumed = (tmp_path / "results" / "tables" / table).read_bytes()
-        assert resumed == (star_run / "results" / "tables" / table).read_bytes(), table
+    for table in (BATCH / "gene_counts.tsv", Path("results") / "tables" / "features.tsv"):
+        resumed = (tmp_path / table).read_bytes()
+        assert resumed == (star_run / table).read_bytes(), table
     leftovers = list((tmp_path / "results").rglob(".*.tmp*"))
     assert leftovers == [], "no temporary file is left behind"
 
@@ -277,7 +288,7 @@ def test_train_target_then_predict_with_the_local_model(salmon_run, small_cohort
     tl.score_signatures(cohort, ["buffa_hypoxia"], reference=tl.reference_statistics(
         cohort, ["buffa_hypoxia"]))  # fmt: skip
     (trainer / "results").mkdir()
-    cohort.write_h5ad(trainer / "results" / "cohort.features.h5ad")
+    cohort.write_h5ad(trainer / "results" / "cohort.h5ad")
     result = snakemake(trainer, "train", "--allowed-rules", "train")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     card = json.loads((trainer / "results" / "model" / "tiny.card.json").read_text())
@@ -293,7 +304,7 @@ def test_train_target_then_predict_with_the_local_model(salmon_run, small_cohort
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(workdir)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    adata = ad.read_h5ad(workdir / "results" / "cohort.predictions.h5ad")
+    adata = ad.read_h5ad(workdir / "results" / "cohort.h5ad")
     assert {"tiny_prediction", "recurrence_prediction"} <= set(adata.obs)
     models = json.loads(adata.uns["rtpredict"]["provenance"])["models"]
     assert models["tiny"]["sha256"] == card["files"]["model"]["sha256"]
@@ -349,3 +360,57 @@ def test_a_reference_without_genome_or_transcriptome_is_refused(tmp_path, small_
     assert "give reference.transcriptome_fasta, or reference.genome_fasta" in (
         result.stdout + result.stderr
     )
+
+
+def _hashes(results: Path) -> dict[str, str]:
+    """sha256 of every file a batch or a tumour owns (not the cohort-level joins)."""
+    cohort_level = ("logs", "benchmarks", "tables", "multiqc", ".snakemake")
+    return {
+        str(p.relative_to(results)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(results.rglob("*"))
+        if p.is_file()
+        and p.relative_to(results).parts[0] not in cohort_level
+        and p.name not in ("cohort.h5ad", "cohort.html", "provenance.json")
+    }
+
+
+def test_new_tumours_run_alone_and_batches_change_no_result(star_run, small_cohort, tmp_path):
+    """Append a tumour to a finished run: only its own jobs, its batch's and the cohort joins
+    run, every earlier file keeps its bytes, and the cohort equals the one-batch run's."""
+    text = (small_cohort / "samples.tsv").read_text()
+    text = text.replace("fastq/", f"{small_cohort}/fastq/").replace("vcf/", f"{small_cohort}/vcf/")
+    header, *rows = text.splitlines(keepends=True)
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(header + "".join(r for r in rows if not r.startswith("SIM003")))
+    configure(tmp_path, small_cohort, "star")
+    config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    config |= {"samples": str(sheet), "cohort": {"batch_size": 2}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    before = _hashes(tmp_path / "results")
+
+    sheet.write_text(header + "".join(rows))  # SIM003 arrives
+    plan = snakemake(tmp_path, "-n")
+    assert plan.returncode == 0, plan.stderr[-2000:]
+    wildcards = set(re.findall(r"wildcards: (\S+)", plan.stdout))
+    assert wildcards == {"sample=SIM003", "batch=b0002"}, wildcards
+    for rule in ("aggregate", "features", "predict", "report", "join", "cohort_report"):
+        assert re.search(rf"^{rule}\s+1$", plan.stdout, re.MULTILINE), rule
+    result = snakemake(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    after = _hashes(tmp_path / "results")
+    assert {k: after[k] for k in before} == before, "earlier tumours' files are untouched"
+    assert (tmp_path / "results" / "reports" / "b0002" / "SIM003.html").is_file()
+
+    batched = ad.read_h5ad(tmp_path / "results" / "cohort.h5ad")
+    whole = ad.read_h5ad(star_run / "results" / "cohort.h5ad")
+    assert list(batched.obs["batch"]) == ["b0001", "b0001", "b0002"]
+    pd.testing.assert_frame_equal(
+        batched.obs.drop(columns="batch")[whole.obs.columns.drop("batch")],
+        whole.obs.drop(columns="batch"),
+        check_dtype=False,
+        check_categorical=False,
+    )
+    for key in whole.obsm:
+        np.testing.assert_array_equal(np.asarray(batched.obsm[key]), np.asarray(whole.obsm[key]))

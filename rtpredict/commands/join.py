@@ -55,10 +55,15 @@ def run(args: argparse.Namespace) -> int:
 
     files = [b / "predictions.h5ad" for b in args.batches]
     parts = [read_h5ad(f) for f in files]
+    seen: dict[str, Path] = {}
+    for batch, part in zip(args.batches, parts, strict=True):
+        for tumour in part.obs_names:
+            if tumour in seen:
+                raise InputError(
+                    f"tumour {tumour} is in more than one batch ({seen[tumour]}, {batch})"
+                )
+            seen[tumour] = batch
     cohort = ad.concat(parts, join="outer", merge="first", uns_merge="first")
-    if not cohort.obs_names.is_unique:
-        dup = cohort.obs_names[cohort.obs_names.duplicated()][0]
-        raise InputError(f"tumour {dup} is in more than one batch")
     uns = dict(cohort.uns.get("rtpredict", {}))
     uns.pop("batch", None)
     uns["X"] = "none: each batch's expression.h5ad holds log1p(TPM) and the layers"
