@@ -5,13 +5,20 @@ from rtpredict.io._cohort import build_cohort, export_tsv, gene_table, read_h5ad
 from rtpredict.io._config import check_config
 from rtpredict.io._gtf import match_transcripts, read_gene_intervals, read_tx2gene, strip_version
 from rtpredict.io._qc import STRANDEDNESS, read_fastp, read_salmon_qc, read_star_log
-from rtpredict.io._quant import GeneQuant, featurecounts_gene_quant, salmon_gene_quant
+from rtpredict.io._quant import (
+    GeneQuant,
+    TranscriptIndex,
+    featurecounts_gene_quant,
+    read_salmon_genes,
+    salmon_gene_quant,
+)
 from rtpredict.io._readers import read_featurecounts, read_salmon
 from rtpredict.io._tables import read_clinical, read_sample_sheet, schema
 
 __all__ = [
     "STRANDEDNESS",
     "GeneQuant",
+    "TranscriptIndex",
     "atomic_path",
     "build_cohort",
     "check_config",
@@ -25,6 +32,7 @@ __all__ = [
     "read_gene_intervals",
     "read_h5ad",
     "read_salmon",
+    "read_salmon_genes",
     "read_salmon_qc",
     "read_sample_sheet",
     "read_star_log",
