@@ -63,7 +63,9 @@ def _read_bytes(path: Path) -> bytes:
 
 def _bad_value(path: Path, err: Exception | None = None) -> InputError:
     """Name the first missing, non-numeric or non-finite value of a quant.sf (error path)."""
-    raw = pd.read_csv(path, sep="\t", dtype=str, quoting=csv.QUOTE_NONE, na_filter=False)
+    raw = pd.read_csv(
+        path, sep="\t", index_col=False, dtype=str, quoting=csv.QUOTE_NONE, na_filter=False
+    )
     for column in _NUMERIC:
         values = pd.to_numeric(raw[column], errors="coerce").to_numpy()
         bad = np.flatnonzero(~np.isfinite(values))
@@ -75,13 +77,35 @@ def _bad_value(path: Path, err: Exception | None = None) -> InputError:
     return InputError(f"{path}: cannot read salmon quant.sf: {err}")
 
 
+def _check_fields(path: Path, data: bytes) -> None:
+    """Raise unless every non-blank line has salmon's 5 tab-separated fields."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    line_ends = np.flatnonzero(raw == ord("\n"))
+    if raw.size and (not line_ends.size or line_ends[-1] != raw.size - 1):
+        line_ends = np.r_[line_ends, raw.size]
+    tabs = np.bincount(
+        np.searchsorted(line_ends, np.flatnonzero(raw == ord("\t"))), minlength=line_ends.size
+    )
+    width = line_ends - np.r_[0, line_ends[:-1] + 1]
+    blank = (width == 0) | ((width == 1) & (raw[np.maximum(line_ends - 1, 0)] == ord("\r")))
+    bad = np.flatnonzero((tabs != len(_SALMON_COLUMNS) - 1) & ~blank)
+    if bad.size:
+        n_fields = int(tabs[bad[0]]) + 1
+        raise InputError(
+            f"{path}, line {bad[0] + 1}: {n_fields} field{'s' * (n_fields != 1)} where salmon "
+            f"writes {len(_SALMON_COLUMNS)} (truncated or damaged file?)"
+        )
+
+
 def _read_salmon_table(path: Path) -> tuple[pd.Index, np.ndarray]:
     """Parse a whole quant.sf: transcript names and the float64 rows × ``_NUMERIC`` values."""
-    _read_bytes(path)
+    data = _read_bytes(path)
+    _check_fields(path, data)
     try:
         table = pd.read_csv(
-            path,
+            io.BytesIO(data),
             sep="\t",
+            index_col=False,
             quoting=csv.QUOTE_NONE,
             dtype={"Name": str} | dict.fromkeys(_NUMERIC, np.float64),
             na_filter=False,
@@ -110,7 +134,7 @@ class TranscriptIndex:
 
     salmon writes transcripts in the order of its index, so every tumour quantified against one
     index has the same ``Name`` column: names are matched to genes once, and each file is only
-    checked to carry the same names, byte for byte (:meth:`same_names`).
+    checked to carry the same names, byte for byte (:meth:`matches`).
 
     Attributes
     ----------
@@ -226,13 +250,19 @@ class TranscriptIndex:
         """Number of ``quant.sf`` rows whose transcript the GTF lacks."""
         return int(np.count_nonzero(self.codes < 0))
 
-    def same_names(self, data: bytes) -> bool:
+    def matches(self, data: bytes) -> bool:
         """Return True if the ``quant.sf`` content ``data`` has exactly this index's names.
 
-        True when, after the header, the file has one line per transcript and each starts with
-        the expected name followed by a tab (a trailing newline is optional).
+        True when, after the header, the file has one line per transcript, each starting with
+        the expected name followed by a tab, and 4 tabs per line in all (a line with a field
+        too many then has another with one missing, which the parse finds). A trailing newline
+        is optional.
         """
         raw = np.frombuffer(data, dtype=np.uint8)
+        if np.count_nonzero(raw == ord("\t")) != (len(_SALMON_COLUMNS) - 1) * (
+            self.name_lengths.size + 1
+        ):
+            return False
         newlines = np.flatnonzero(raw == ord("\n"))
         if newlines.size and newlines[-1] == raw.size - 1:
             newlines = newlines[:-1]
@@ -315,7 +345,7 @@ def _index_for(path: Path, names: pd.Index, index: TranscriptIndex) -> Transcrip
 def _read_genes(path: Path, index: TranscriptIndex) -> tuple[np.ndarray, TranscriptIndex]:
     """One file's summaries (counts, tpm, length × genes) and the index that fitted it."""
     data = _read_bytes(path)
-    if index.same_names(data):
+    if index.matches(data):
         try:
             values = pd.read_csv(
                 io.BytesIO(data),
