@@ -255,6 +255,13 @@ def test_missing_file_is_an_input_error(tmp_path):
         salmon_gene_quant(paths, tx2gene)
 
 
+def test_header_only_file_gives_no_genes(tmp_path):
+    path = tmp_path / "empty.sf"
+    path.write_text("Name\tLength\tEffectiveLength\tTPM\tNumReads\n")
+    quant = salmon_gene_quant({"E": path}, TX2GENE)
+    assert quant.counts.shape == (1, 0)
+
+
 def test_later_file_of_another_annotation_is_refused(tmp_path):
     tx2gene, paths = _random_cohort(tmp_path, 10, n_samples=2)
     table = pd.read_csv(paths["S1"], sep="\t", dtype={"Name": str})

@@ -217,7 +217,7 @@ class TranscriptIndex:
             genes = pd.Index(np.unique(tx2gene["gene_id"].to_numpy(dtype=str)), name="gene_id")
         gene = match_transcripts(names, tx2gene)
         unmatched = gene.isna().to_numpy()
-        if unmatched.mean() > MAX_UNMATCHED:
+        if np.count_nonzero(unmatched) > MAX_UNMATCHED * unmatched.size:
             raise InputError(
                 f"{source}: {unmatched.sum()} of {len(gene)} transcripts (e.g. "
                 f"{names[unmatched][0]}) are not in the GTF: does the GTF belong to the "
