@@ -13,13 +13,20 @@ from rtpredict.io._gtf import (
     write_tx2gene,
 )
 from rtpredict.io._qc import STRANDEDNESS, read_fastp, read_salmon_qc, read_star_log
-from rtpredict.io._quant import GeneQuant, featurecounts_gene_quant, salmon_gene_quant
+from rtpredict.io._quant import (
+    GeneQuant,
+    TranscriptIndex,
+    featurecounts_gene_quant,
+    read_salmon_genes,
+    salmon_gene_quant,
+)
 from rtpredict.io._readers import read_featurecounts, read_salmon
 from rtpredict.io._tables import read_clinical, read_sample_sheet, schema
 
 __all__ = [
     "STRANDEDNESS",
     "GeneQuant",
+    "TranscriptIndex",
     "atomic_path",
     "batch_digest",
     "build_cohort",
@@ -35,6 +42,7 @@ __all__ = [
     "read_gene_intervals",
     "read_h5ad",
     "read_salmon",
+    "read_salmon_genes",
     "read_salmon_qc",
     "read_sample_sheet",
     "read_star_log",
