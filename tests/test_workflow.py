@@ -414,3 +414,53 @@ def test_new_tumours_run_alone_and_batches_change_no_result(star_run, small_coho
     )
     for key in whole.obsm:
         np.testing.assert_array_equal(np.asarray(batched.obsm[key]), np.asarray(whole.obsm[key]))
+
+
+def test_new_tumour_command_adds_one_tumour_and_writes_its_report(small_cohort, tmp_path):
+    """The clinic's path: one tumour's FASTQ, VCF and covariates in, its report out; the run's
+    other tumours keep every byte, and the sheet names the batches it already had."""
+    text = (small_cohort / "samples.tsv").read_text()
+    text = text.replace("fastq/", f"{small_cohort}/fastq/").replace("vcf/", f"{small_cohort}/vcf/")
+    header, *rows = text.splitlines(keepends=True)
+    (tmp_path / "samples.tsv").write_text(header + "".join(r for r in rows if "SIM002" in r))
+    clinical = pd.read_csv(small_cohort / "clinical.tsv", sep="\t", dtype=str)
+    clinical[clinical["sample_id"] == "SIM002"].to_csv(
+        tmp_path / "clinical.tsv", sep="\t", index=False
+    )
+    reference = {k: str(small_cohort / "reference" / v) for k, v in ROUTES["salmon"].items()}
+    reference["gtf"] = str(small_cohort / "reference" / "annotation.gtf")
+    frozen = {"reference": "default:demo_recurrence"}  # the cohort's frozen statistics
+    write_config(tmp_path, small_cohort, samples="samples.tsv", clinical="clinical.tsv",
+                 reference=reference, features=frozen)  # fmt: skip
+    result = snakemake(tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    before = _hashes(tmp_path / "results")
+
+    row = clinical.set_index("sample_id").loc["SIM003"]
+    values = [f"--clinical={c}={row[c]}" for c in ("site", "dose_per_fraction", "fractions")]
+    r1, r2 = (small_cohort / "fastq" / f"SIM003_L001_R{m}.fastq.gz" for m in (1, 2))
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+
+    def new_tumour(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "rtpredict", "new-tumour", "--directory", str(tmp_path),
+               "--sample-id", "SIM003", "--fastq-1", str(r1), "--fastq-2", str(r2),
+               *args]  # fmt: skip
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+
+    vcf = small_cohort / "vcf" / "SIM003.vcf.gz"
+    result = new_tumour("--vcf", str(vcf), *values, "--cores", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = tmp_path / "results" / "reports" / "SIM003" / "SIM003.html"
+    assert f"wrote {report}" in result.stdout
+    assert "dna" in report.read_text().lower()
+    after = _hashes(tmp_path / "results")
+    assert {k: after[k] for k in before} == before, "the other tumours' files are untouched"
+    sheet = pd.read_csv(tmp_path / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert list(sheet["batch"]) == ["b0001", "SIM003"]
+    added = pd.read_csv(tmp_path / "clinical.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert added.set_index("sample_id").loc["SIM003", "site"] == row["site"]
+
+    again = new_tumour()
+    assert again.returncode == 2
+    assert "SIM003 is already in the sample sheet" in again.stderr
