@@ -122,49 +122,46 @@ def runtime(base, per_gb=0):
 
 # ----- inputs ----------------------------------------------------------------------------------
 FASTQ_CHECK = "results/qc/fastq_check/{sample}.json"
-LANES = dict(tuple(SHEET.groupby("sample_id", sort=False)))
-
-
-def _lanes(sample):
-    """The sample sheet's rows (lanes) of one tumour."""
-    return LANES[sample]
+# per tumour, its lanes' FASTQ files and its VCF as plain lists: input functions run for every
+# job at planning time, where a pandas lookup per call adds up over tens of thousands of jobs
+LANES = {
+    sample: {
+        "r1": list(rows["fastq_1"]),
+        "r2": list(rows["fastq_2"]),
+        "vcf": rows["vcf"].iloc[0],
+    }
+    for sample, rows in SHEET.groupby("sample_id", sort=False)
+}
 
 
 def lane_fastqs(wildcards):
     """All lanes of a tumour, once checked (for merging)."""
-    lanes = _lanes(wildcards.sample)
-    return {
-        "r1": list(lanes["fastq_1"]),
-        "r2": list(lanes["fastq_2"]),
-        "checked": FASTQ_CHECK.format(sample=wildcards.sample),
-    }
+    lanes = LANES[wildcards.sample]
+    checked = FASTQ_CHECK.format(sample=wildcards.sample)
+    return {"r1": lanes["r1"], "r2": lanes["r2"], "checked": checked}
 
 
 def lane_fastqs_unchecked(wildcards):
     """All FASTQ files of a tumour, as given."""
-    lanes = _lanes(wildcards.sample)
-    return {"r1": list(lanes["fastq_1"]), "r2": list(lanes["fastq_2"])}
+    lanes = LANES[wildcards.sample]
+    return {"r1": lanes["r1"], "r2": lanes["r2"]}
 
 
 def fastq_pairs(wildcards):
     """`--pair R1 R2` arguments of `rtpredict check-fastq` for every lane of a tumour."""
-    lanes = _lanes(wildcards.sample)
+    lanes = LANES[wildcards.sample]
     return " ".join(
         f"--pair {shlex.quote(r1)} {shlex.quote(r2)}"
-        for r1, r2 in zip(lanes["fastq_1"], lanes["fastq_2"])
+        for r1, r2 in zip(lanes["r1"], lanes["r2"])
     )
 
 
 def raw_fastqs(wildcards):
     """A tumour's reads, once checked: its only FASTQ pair, or its lanes merged."""
-    lanes = _lanes(wildcards.sample)
+    lanes = LANES[wildcards.sample]
     checked = FASTQ_CHECK.format(sample=wildcards.sample)
-    if len(lanes) == 1:
-        return {
-            "r1": lanes["fastq_1"].iloc[0],
-            "r2": lanes["fastq_2"].iloc[0],
-            "checked": checked,
-        }
+    if len(lanes["r1"]) == 1:
+        return {"r1": lanes["r1"][0], "r2": lanes["r2"][0], "checked": checked}
     merged = f"results/merged/{wildcards.sample}"
     return {
         "r1": f"{merged}_R1.fastq.gz",
@@ -303,7 +300,7 @@ def aggregate_args(wildcards):
 
 def tumour_vcf(wildcards):
     """The tumour's somatic VCF from the sample sheet."""
-    return _lanes(wildcards.sample)["vcf"].iloc[0]
+    return LANES[wildcards.sample]["vcf"]
 
 
 def vaf_field_args():

@@ -384,7 +384,13 @@ def test_new_tumours_run_alone_and_batches_change_no_result(star_run, small_coho
     sheet.write_text(header + "".join(r for r in rows if not r.startswith("SIM003")))
     configure(tmp_path, small_cohort, "star")
     config = yaml.safe_load((tmp_path / "config.yaml").read_text())
-    config |= {"samples": str(sheet), "cohort": {"batch_size": 2}}
+    # the one-batch run's reference statistics, frozen: cohort-relative scores then agree
+    frozen = str(star_run / BATCH / "features.reference.json")
+    config |= {
+        "samples": str(sheet),
+        "cohort": {"batch_size": 2},
+        "features": {"reference": frozen},
+    }
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     if args.batch is not None:
         batches = io.tumour_batches(sheet, args.batch_size)
         if args.batch not in batches:
-            raise InputError(f"{args.samples}: no batch {args.batch!r} (batches: {len(batches)})")
+            names = ", ".join(list(batches)[:5]) + (", …" if len(batches) > 5 else "")
+            raise InputError(f"{args.samples}: no batch {args.batch!r} (its batches: {names})")
         samples = batches[args.batch]
         sheet = sheet[sheet["sample_id"].isin(samples)]
     quant = sample_paths(args.quant, samples)

@@ -125,7 +125,9 @@ def _error_field(error: jsonschema.ValidationError) -> str:
 
 
 def _resolve(base: Path, value: str) -> str:
-    return str(Path(value) if Path(value).is_absolute() else (base / value).resolve())
+    """``value`` made absolute against ``base``, '..' folded; links are kept (no realpath: a
+    sheet of tens of thousands of files would pay a readlink per path component)."""
+    return os.path.normpath(os.path.join(base, value))
 
 
 def _header_line(lines: list[int]) -> int:
