@@ -176,7 +176,6 @@ def write_cohort(workdir: Path, n: int, *, genes: int, transcripts: int, distinc
     }  # fmt: skip
     (workdir / "config.yaml").write_text(json.dumps(config))
     (workdir / "sums.json").write_text(json.dumps(sums))
-    add_tumours(workdir, range(n))
     _json(workdir / "results" / "qc" / "reference_check.json", {"ok": True})
     index = workdir / "resources" / "salmon_index"
     index.mkdir(parents=True, exist_ok=True)
@@ -184,6 +183,9 @@ def write_cohort(workdir: Path, n: int, *, genes: int, transcripts: int, distinc
     past = time.time() - 3600
     for path in [*(data / "reference").iterdir(), *(data / "fastq").glob("template_*")]:
         os.utime(path, (past, past))  # inputs older than every output
+    for path in (workdir / "results" / "qc" / "reference_check.json", index):
+        os.utime(path, (past + 60, past + 60))  # the index older than every quantification
+    add_tumours(workdir, range(n))
 
 
 def add_tumours(workdir: Path, numbers) -> list[str]:
@@ -214,6 +216,16 @@ def add_tumours(workdir: Path, numbers) -> list[str]:
                 "sha256": [s["sha256"] for s in sums],
                 "bytes": [s["bytes"] for s in sums]}  # fmt: skip
         _json(results / "qc" / "fastq_check" / f"{sample}.json", {"read_pairs": 4, "lanes": [lane]})
+    base = time.time() - 600  # each step's outputs newer than its inputs, as a run leaves them
+    for k, sample in enumerate(ids):
+        steps = [
+            [results / "qc" / "fastq_check" / f"{sample}.json"],
+            [results / "qc" / "fastp" / f"{sample}.fastp.{x}" for x in ("json", "html")],
+            [p for p in (results / "salmon" / sample).rglob("*") if p.is_file()],
+        ]
+        for step, paths in enumerate(steps):
+            for path in paths:
+                os.utime(path, (base + 10 * step, base + 10 * step))
     new = not sheet.exists()
     with sheet.open("a") as out:
         out.write("sample_id\tfastq_1\tfastq_2\n" if new else "")
