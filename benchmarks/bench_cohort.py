@@ -155,7 +155,7 @@ SALMON_LIB = {"expected_format": "ISR", "compatible_fragment_ratio": 1.0, "ISF":
 
 
 def write_cohort(workdir: Path, n: int, *, genes: int, transcripts: int, distinct: int,
-                 batch_size: int, seed: int = 1) -> None:  # fmt: skip
+                 batch_size: int, gene_tables: bool = True, seed: int = 1) -> None:  # fmt: skip
     """Write the reference, sheet, clinical table, config and every tumour's per-tumour
     outputs (as a finished first run left them, minus the cohort steps)."""
     data = workdir / "data"
@@ -171,7 +171,7 @@ def write_cohort(workdir: Path, n: int, *, genes: int, transcripts: int, distinc
         "clinical": "data/clinical.tsv",
         "reference": {"gtf": "data/reference/annotation.gtf",
                       "transcriptome_fasta": "data/reference/transcripts.fa"},
-        "cohort": {"batch_size": batch_size},
+        "cohort": {"batch_size": batch_size, "gene_tables": gene_tables},
         "predict": {"models": ["default:recurrence"], "horizon": 5},
     }  # fmt: skip
     (workdir / "config.yaml").write_text(json.dumps(config))
@@ -266,7 +266,8 @@ def cohort(args: argparse.Namespace) -> None:
     if not (workdir / "config.yaml").exists():
         start = time.perf_counter()
         write_cohort(workdir, args.tumours[0], genes=args.genes, transcripts=args.transcripts,
-                     distinct=args.distinct, batch_size=args.batch_size)  # fmt: skip
+                     distinct=args.distinct, batch_size=args.batch_size,
+                     gene_tables=not args.no_gene_tables)  # fmt: skip
         print(f"wrote the synthetic state in {time.perf_counter() - start:.0f} s")
     planned = subprocess.run(snakemake(workdir, "-n"), capture_output=True, text=True, check=True)
     print(_job_stats(planned.stdout))
@@ -326,6 +327,9 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=8, help="distinct quant.sf files")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--add", type=int, default=10, help="tumours to append (incremental)")
+    parser.add_argument(
+        "--no-gene-tables", action="store_true", help="config cohort.gene_tables: false"
+    )
     args = parser.parse_args()
     {"plan": plan, "cohort": cohort, "incremental": incremental}[args.what](args)
 

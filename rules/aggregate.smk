@@ -28,12 +28,7 @@ rule aggregate:
         unpack(aggregate_inputs),
     output:
         h5ad="results/batches/{batch}/expression.h5ad",
-        tables=multiext(
-            "results/batches/{batch}/",
-            "gene_counts.tsv",
-            "gene_tpm.tsv",
-            "samples.tsv",
-        ),
+        tables=multiext("results/batches/{batch}/", *BATCH_TABLES),
     log:
         "results/logs/aggregate/{batch}.log",
     benchmark:

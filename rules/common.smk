@@ -234,6 +234,10 @@ QUANT_PATTERN = {
     "star": "results/featurecounts/{sample}.tsv",
 }[QUANTIFIER]
 BATCH_DIR = "results/batches/{batch}"
+GENE_TABLES = config["cohort"]["gene_tables"]
+BATCH_TABLES = (["gene_counts.tsv", "gene_tpm.tsv"] if GENE_TABLES else []) + [
+    "samples.tsv"
+]
 
 
 def _batch_rows(batch):
@@ -293,6 +297,8 @@ def aggregate_args(wildcards):
         args += f" --bam-qc {_sample_pattern('results/star/{sample}/bam_qc.json')}"
     if config.get("clinical"):
         args += f" --clinical {shlex.quote(config['clinical'])}"
+    if not GENE_TABLES:
+        args += " --no-gene-tables"
     for column, reason in ALLOW.items():
         args += f" --allow-column {shlex.quote(f'{column}={reason}')}"
     return args

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from rtpredict import cli
+from rtpredict.errors import InputError
 from tests.test_tl_features_cli import write_cohort
 
 MODEL = "default:demo_recurrence"
@@ -100,3 +101,18 @@ def test_reports_per_batch_then_for_the_joined_cohort(runs):
     assert 'href="b0002/S11_017.html"' in page
     assert "PCA of" in page
     assert "standardised signature scores" in page, "no expression: PCA of the scores"
+
+
+def test_read_batches_reads_chosen_genes_of_every_batch(runs):
+    from rtpredict.io import read_batches
+
+    whole = ad.read_h5ad(runs / "cohort.h5ad")
+    genes = [whole.var_names[5], whole.var_names[2], whole.var_names[40]]
+    joined = read_batches([runs / "b0001.h5ad", runs / "b0002.h5ad"], genes=genes, layer="tpm")
+    assert list(joined.obs_names) == list(whole.obs_names)
+    assert list(joined.var_names) == genes
+    np.testing.assert_array_equal(joined.X, whole[:, genes].layers["tpm"])
+    everything = read_batches([runs / "b0001.h5ad", runs / "b0002.h5ad"])
+    np.testing.assert_array_equal(everything.X, whole.X)
+    with pytest.raises(InputError, match="no gene NOPE"):
+        read_batches([runs / "b0001.h5ad"], genes=["NOPE"])

@@ -46,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--output", required=True, help="cohort .h5ad to write")
     parser.add_argument("--tsv-dir", required=True, help="directory for the TSV exports")
+    parser.add_argument(
+        "--no-gene-tables",
+        action="store_true",
+        help="export only the tumours' table (samples.tsv), not gene counts and TPM",
+    )
 
 
 def _tool_versions(
@@ -125,5 +130,5 @@ def run(args: argparse.Namespace) -> int:
         provenance["batch"] = args.batch
     adata = io.build_cohort(gene_quant, io.gene_table(tx2gene), qc, clinical, provenance=provenance)
     io.write_h5ad(adata, args.output)
-    io.export_tsv(adata, args.tsv_dir)
+    io.export_tsv(adata, args.tsv_dir, genes=not args.no_gene_tables)
     return 0

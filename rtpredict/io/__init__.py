@@ -2,7 +2,14 @@
 
 from rtpredict.io._atomic import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
 from rtpredict.io._batches import batch_digest, tumour_batches
-from rtpredict.io._cohort import build_cohort, export_tsv, gene_table, read_h5ad, write_h5ad
+from rtpredict.io._cohort import (
+    build_cohort,
+    export_tsv,
+    gene_table,
+    read_batches,
+    read_h5ad,
+    write_h5ad,
+)
 from rtpredict.io._config import check_config
 from rtpredict.io._gtf import (
     load_tx2gene,
@@ -36,6 +43,7 @@ __all__ = [
     "gene_table",
     "load_tx2gene",
     "match_transcripts",
+    "read_batches",
     "read_clinical",
     "read_fastp",
     "read_featurecounts",
