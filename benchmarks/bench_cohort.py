@@ -217,7 +217,7 @@ def add_tumours(workdir: Path, numbers) -> list[str]:
                 "bytes": [s["bytes"] for s in sums]}  # fmt: skip
         _json(results / "qc" / "fastq_check" / f"{sample}.json", {"read_pairs": 4, "lanes": [lane]})
     base = time.time() - 600  # each step's outputs newer than its inputs, as a run leaves them
-    for k, sample in enumerate(ids):
+    for sample in ids:
         steps = [
             [results / "qc" / "fastq_check" / f"{sample}.json"],
             [results / "qc" / "fastp" / f"{sample}.fastp.{x}" for x in ("json", "html")],
