@@ -3,7 +3,8 @@
 Rows (all on this machine, in one run, each measurement in its own process):
 
 - singscore vs decoupler ``ulm``: ``--sig-tumours`` (10,000) tumours x 20,000 genes x 50 sets,
-  float32 (``bench_signatures.py`` workers: same matrix and sets for every tool);
+  float32 (``bench_signatures.py`` workers: same matrix and sets for every tool), as arrays
+  (kernel vs ``ulm``) and as one AnnData (``tl.score_signatures`` vs ``ulm`` on the AnnData);
 - ssGSEA vs gseapy ``ssgsea``: ``--gsea-tumours`` (1,000) x 20,000 x 20 sets;
 - ``read_somatic_vcf`` vs a bare ``pysam.VariantFile`` loop (``bench_vcf.py``'s generated
   Mutect2 + VEP VCF, best of ``--repeat``);
@@ -89,6 +90,7 @@ def signature_rows(codes: dict[str, Path | None], args, scratch: Path) -> list[R
     rows = []
     plans = [
         ("singscore", args.sig_tumours, 50, "ulm", 5.0),
+        ("singscore_adata", args.sig_tumours, 50, "ulm_adata", 5.0),
         ("ssgsea", args.gsea_tumours, 20, "gseapy", 100.0),
     ]
     for ours, tumours, sets, peer, factor in plans:
