@@ -30,10 +30,11 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 
 
 def buffer_shapes(dtype: np.dtype) -> tuple[int, int]:
-    """Return ``(column_rows, passes)``: the int32 column buffer is (column_rows, genes).
+    """Return ``(column_rows, passes)`` for rows of ``dtype``.
 
-    The two uint64 buffers have ``n_genes`` entries; the int32 histogram is (passes, 2048).
-    float32 rows carry their columns inside the uint64 words and need no column buffer.
+    The int32 column buffer is (column_rows, genes), the int32 histogram (passes, 2048); the two
+    uint64 buffers hold one entry per gene. float32 rows carry their columns inside the uint64
+    words and need no column buffer.
     """
     if dtype == np.float32:
         return 0, 3
