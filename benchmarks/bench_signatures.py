@@ -7,10 +7,13 @@ input and runs (VmHWM reset after imports and warm-up, minus the RSS at that poi
 matrix counts once), and, apart, the first-call time (Numba compile: cold with an empty cache,
 then cached).
 
-rtpredict: within-sample ranks, singscore, ssGSEA (all sets in one pass), RSI.
-Peers: gseapy ``ssgsea``, decoupler ``aucell`` and ``ulm``, scanpy ``tl.score_genes`` (one call
-per set). gseapy takes minutes at 10,000 tumours: by default it runs up to
-``--gseapy-max-tumours`` and larger sizes are extrapolated linearly, labelled as such.
+rtpredict: within-sample ranks, singscore, ssGSEA (all sets in one pass), RSI, and
+``singscore_adata``: ``rtpredict.tl.score_signatures`` on a float32 AnnData (gene names resolved,
+input checked, scores written to ``obs``).
+Peers: gseapy ``ssgsea``, decoupler ``aucell`` and ``ulm`` (``ulm_adata``: on the same AnnData),
+scanpy ``tl.score_genes`` (one call per set). gseapy takes minutes at 10,000 tumours: by
+default it runs up to ``--gseapy-max-tumours`` and larger sizes are extrapolated linearly,
+labelled as such.
 
 Examples::
 
@@ -35,9 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-OURS = ("ranks", "singscore", "ssgsea", "rsi")
-PEERS = ("gseapy", "aucell", "ulm", "score_genes")
-TARGETS = {"ssgsea": 10.0, "singscore": 5.0}
+OURS = ("ranks", "singscore", "ssgsea", "rsi", "singscore_adata")
+PEERS = ("gseapy", "aucell", "ulm", "score_genes", "ulm_adata")
+TARGETS = {"ssgsea": 10.0, "singscore": 5.0, "singscore_adata": 5.0}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -89,13 +92,27 @@ def _reset_peak() -> bool:
 # ----------------------------------------------------------------------------- workers
 
 
+def _adata(X: np.ndarray):
+    """Wrap ``X`` (not copied) as an AnnData with sample names S0.. and gene names G0..."""
+    import anndata as ad
+    import pandas as pd
+
+    obs = pd.DataFrame(index=[f"S{i}" for i in range(X.shape[0])])
+    return ad.AnnData(X, obs=obs, var=pd.DataFrame(index=[f"G{j}" for j in range(X.shape[1])]))
+
+
 def _our_call(tool: str):
-    from rtpredict import kernels
+    from rtpredict import kernels, tl
     from rtpredict.signatures import get_signature
 
     coefficients = np.array(get_signature("rsi").weights)
 
     def call(X, sets):
+        if tool == "singscore_adata":
+            adata = _adata(X)
+            gmt = {f"set{k}": [f"G{j}" for j in s] for k, s in enumerate(sets)}
+            tl.score_signatures(adata, gmt, method="singscore")
+            return adata.obs[list(gmt)].to_numpy()
         if tool == "ranks":
             return kernels.rank_average(X)
         if tool == "rsi":
@@ -134,13 +151,17 @@ def _peer_call(tool: str, threads: int):
             return table.loc[samples, list(gmt)].to_numpy(dtype=np.float64)
 
         return call
-    if tool in ("aucell", "ulm"):
+    if tool in ("aucell", "ulm", "ulm_adata"):
         import decoupler as dc
 
-        method = getattr(dc.mt, tool)
+        method = getattr(dc.mt, tool.removesuffix("_adata"))
 
         def call(X, sets):
             samples, genes = names(X)
+            if tool == "ulm_adata":
+                adata = _adata(X)
+                method(adata, net(sets, genes), tmin=1)
+                return adata.obsm["score_ulm"]
             return method([X, samples, genes], net(sets, genes), tmin=1)
 
         return call

@@ -20,6 +20,7 @@ from scipy.stats import rankdata
 from rtpredict import kernels as K
 from rtpredict.kernels._cache import choose_cache_dir
 from rtpredict.kernels._util import as_matrix
+from rtpredict.kernels.gene_sets import TIES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -353,3 +354,71 @@ def test_read_only_package_caches_in_the_user_cache(tmp_path):
     cache_dir = tmp_path / "xdg" / "rtpredict" / "numba"
     assert done.stdout.split() == [str(cache_dir), "True"]
     assert list(cache_dir.rglob("*.nbi")), "no cache index written"
+
+
+# ---------------------------------------------------------------- radix sort vs scipy, edge values
+
+
+def _awkward_matrix(rng, n, g, dtype):
+    """Values over many magnitudes (every radix digit varies), ties, +-0, +-inf, +-NaN."""
+    X = rng.normal(size=(n, g)) * 10.0 ** rng.uniform(-30, 30, size=(n, g))
+    X[:, : g // 5] = np.round(X[:, : g // 5] * 1e-30, 0)  # ties, mostly at zero
+    X = X.astype(dtype)
+    X[:, 1::17] = -0.0
+    X[:, 2::29] = np.inf
+    X[:, 3::31] = -np.inf
+    X[::2, 4::37] = np.nan
+    X[1::2, 5::41] = -np.nan  # sign bit set, as 0/0 gives on x86
+    X[-1, :] = 7.0  # one sample of a single tie run
+    return X
+
+
+def _reference_ranks(row):
+    """``(average, ordinal)`` ranks by scipy: numbers ascending (-0.0 == 0.0), NaNs tied last."""
+    row = np.asarray(row, dtype=np.float64)
+    nan = np.isnan(row)
+    average, ordinal = np.empty(row.size), np.empty(row.size)
+    n_numbers = int((~nan).sum())
+    average[~nan] = rankdata(row[~nan])
+    ordinal[~nan] = rankdata(row[~nan], method="ordinal")  # ties in column order
+    average[nan] = n_numbers + (nan.sum() + 1) / 2
+    ordinal[nan] = n_numbers + np.arange(1, nan.sum() + 1)
+    return average, ordinal
+
+
+def _reference_scores(X, sets, alpha, ties):
+    """singscore and raw ssGSEA from the closed forms, one sample and one set at a time."""
+    n_genes = X.shape[1]
+    sing = np.full((X.shape[0], len(sets)), np.nan)
+    ssg = np.full((X.shape[0], len(sets)), np.nan)
+    for s, row in enumerate(X):
+        average, ordinal = _reference_ranks(row)
+        for k, members in enumerate(sets):
+            m = len(members)
+            if m == 0 or m >= n_genes:
+                continue
+            r = average[members]
+            o = r if ties == "average" else ordinal[members]
+            w = r**alpha
+            sing[s, k] = (r.mean() - (m + 1) / 2) / (n_genes - m) - 0.5
+            ssg[s, k] = (w * o).sum() / w.sum() - (n_genes * (n_genes + 1) / 2 - o.sum()) / (
+                n_genes - m
+            )
+    return sing, ssg
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_genes", [300, 5000])
+def test_ranks_and_set_scores_equal_a_scipy_reference(dtype, n_genes):
+    rng = np.random.default_rng(16)
+    X = _awkward_matrix(rng, 6, n_genes, dtype)
+    sets = [*_sets(rng, n_genes, [1, 2, 10, 150]), np.arange(0, n_genes, 3), np.array([], int)]
+    sets.append(np.arange(n_genes))
+    indptr, indices = K.sets_to_csr(sets)
+    ranks = K.rank_average(X, dtype=np.float64)
+    np.testing.assert_array_equal(ranks, [_reference_ranks(row)[0] for row in X])
+    for ties, alpha in itertools.product(TIES, (0.0, 0.25, 1.0)):
+        sing, ssg = K.rank_set_scores(X, indptr, indices, alpha=alpha, ties=ties)
+        want_sing, want_ssg = _reference_scores(X, sets, alpha, ties)
+        np.testing.assert_allclose(sing, want_sing, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ssg, want_ssg, rtol=0, atol=1e-9)

@@ -18,6 +18,7 @@ SnpEff synonyms mapped to VEP terms. SnpEff's cancer-mode alleles (``ALT-REF``) 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from rtpredict.genomics._consequences import IMPACT, most_severe
@@ -73,6 +74,7 @@ class Annotation(NamedTuple):
     protein_change: str | None
 
 
+@lru_cache(maxsize=1 << 16)
 def short_protein_change(hgvsp: str) -> str | None:
     """Return an HGVS protein change in short one-letter form: ``p.Arg175His`` -> ``R175H``.
 
@@ -113,6 +115,20 @@ class AnnotationReader:
         self._canonical, self._mane = index.get("CANONICAL"), index.get("MANE_SELECT")
         self._pick, self._allele_num = index.get("PICK"), index.get("ALLELE_NUM")
         self.complete = self._allele is not None and self._consequence is not None
+        read = (
+            self._allele,
+            self._consequence,
+            self._impact,
+            self._symbol,
+            self._biotype,
+            self._protein,
+            self._canonical,
+            self._mane,
+            self._pick,
+            self._allele_num,
+        )
+        #: fields past the last one read stay unsplit (VEP writes dozens per entry)
+        self._width = max((i for i in read if i is not None), default=-1) + 1
 
     @classmethod
     def from_header(cls, info: dict[str, str]) -> AnnotationReader | None:
@@ -129,12 +145,13 @@ class AnnotationReader:
         chosen: list[Annotation | None] = [None] * len(alts)
         if not entries or not self.complete:
             return chosen
-        labels = vep_alleles(ref, alts) if self.key == "CSQ" else list(alts)
+        same_length = len(alts) == 1 and len(alts[0]) == len(ref)
+        labels = vep_alleles(ref, alts) if self.key == "CSQ" and not same_length else alts
         slot_of = {label: i for i, label in enumerate(labels)}
         candidates: list[list[list[str]]] = [[] for _ in alts]
-        width, allele, allele_num = len(self.fields), self._allele, self._allele_num
+        width, allele, allele_num = self._width, self._allele, self._allele_num
         for entry in entries:
-            values = entry.split("|")
+            values = entry.split("|", width)
             if len(values) < width:
                 values += [""] * (width - len(values))
             if allele_num is not None and values[allele_num].isdigit():

@@ -83,7 +83,9 @@ def check_header_build(lengths: Mapping[str, int | None], genome: str, source: s
 def check_positions(chroms: np.ndarray, positions: np.ndarray, genome: str, source: str) -> None:
     """Raise :class:`InputError` when a variant lies past its chromosome's end in ``genome``."""
     reference = contig_lengths(genome)
-    ends = np.array([reference.get(c, np.iinfo(np.int64).max) for c in chroms], dtype=np.int64)
+    codes, names = pd.factorize(np.asarray(chroms, dtype=object))
+    unbounded = np.iinfo(np.int64).max
+    ends = np.array([reference.get(c, unbounded) for c in names], dtype=np.int64)[codes]
     beyond = np.flatnonzero(positions > ends)
     if beyond.size:
         i = beyond[0]

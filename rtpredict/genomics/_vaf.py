@@ -45,9 +45,9 @@ def _fraction(value: Any, field: str, source: str) -> float | None:
 def _counts(values: Any) -> list[int] | None:
     if values is None or isinstance(values, (str, int, float)):
         return None
-    if any(v is None for v in values):
+    if None in values:
         return None
-    return [int(v) for v in values]
+    return list(map(int, values))
 
 
 class VafReader:

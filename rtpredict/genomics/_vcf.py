@@ -267,7 +267,8 @@ def _finish(
         return empty
     frame = pd.DataFrame({k: pd.Series(v, dtype=COLUMNS[k]) for k, v in rows.items()})
     chroms = frame["chrom"].to_numpy(dtype=object)
-    primary = np.fromiter((is_primary(c) for c in chroms), dtype=bool, count=len(chroms))
+    codes, names = pd.factorize(chroms)
+    primary = np.array([is_primary(c) for c in names], dtype=bool)[codes]
     if not primary.any():
         seen = ", ".join(sorted(set(chroms))[:5])
         raise InputError(
@@ -276,16 +277,9 @@ def _finish(
         )
     positions = frame["pos"].to_numpy(np.int64)
     check_positions(chroms[primary], positions[primary], genome, source)
-    trimmed = [
-        (p, r, a) if len(r) == len(a) == 1 else trim_alleles(p, r, a)
-        for p, r, a in zip(positions.tolist(), frame["ref"], frame["alt"], strict=True)
-    ]
-    trim_pos = np.array([t[0] for t in trimmed], dtype=np.int64)
-    trim_ref = np.array([t[1] for t in trimmed], dtype=object)
-    trim_alt = np.array([t[2] for t in trimmed], dtype=object)
-    frame["variant_class"] = [
-        "SNV" if len(r) == len(a) == 1 else variant_class(r, a) for _, r, a in trimmed
-    ]
+    trim_pos, trim_ref, trim_alt, frame["variant_class"] = _trim(
+        positions, frame["ref"].to_numpy(object), frame["alt"].to_numpy(object)
+    )
 
     hits = {g: match_hotspots(chroms, trim_pos, trim_ref, trim_alt, g) for g in GENOMES}
     n_hits = {g: int((hits[g] >= 0).sum()) for g in GENOMES}
@@ -329,6 +323,22 @@ def _finish(
     out = conform(frame.drop(columns="_rank"))
     out.attrs = {"hotspot_hits": n_hits}
     return out
+
+
+def _trim(
+    positions: np.ndarray, refs: np.ndarray, alts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Trim alleles and classify them; single-base pairs (most rows) are SNVs as they stand."""
+    n = len(positions)
+    single = (np.fromiter(map(len, refs), np.int64, n) == 1) & (
+        np.fromiter(map(len, alts), np.int64, n) == 1
+    )
+    trim_pos, trim_ref, trim_alt = positions.copy(), refs.copy(), alts.copy()
+    classes = np.full(n, "SNV", dtype=object)
+    for i in np.flatnonzero(~single).tolist():
+        trim_pos[i], trim_ref[i], trim_alt[i] = trim_alleles(int(positions[i]), refs[i], alts[i])
+        classes[i] = variant_class(trim_ref[i], trim_alt[i])
+    return trim_pos, trim_ref, trim_alt, classes
 
 
 def _other(genome: str) -> str:

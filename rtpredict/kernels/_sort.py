@@ -3,83 +3,130 @@
 Values become unsigned integer keys that sort like the floats (``-0.0`` folded onto ``0.0``;
 every NaN, whatever its sign bit or payload, becomes one NaN that sorts above ``+inf``), then an
 LSD radix sort (11-bit digits, passes whose digit is constant skipped) orders the genes stably:
-ties keep their column order. float32 rows use 32-bit keys and are never widened to float64.
+ties keep their column order. The keys are built without branches (a zero or a NaN in a row must
+not cost a mispredicted branch) in the same loop that counts every pass's digits.
+
+float32 rows are never widened: a gene's 32-bit key and its column travel as one uint64
+(``key << 32 | column``) through three passes, so each pass moves one array, not two. float64 rows
+move a 64-bit key array and an int32 column array through six passes.
+
+:func:`rank_sample` picks the path from the row's dtype at compile time; the caller allocates the
+buffers with the shapes :func:`buffer_shapes` gives.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from rtpredict.kernels._cache import CACHE
 
 _RADIX_BITS = 11
 _RADIX = 1 << _RADIX_BITS
+_M32 = np.uint32(_RADIX - 1)
+_M64 = np.uint64(_RADIX - 1)
+_LOW32 = np.uint64(0xFFFFFFFF)
 
 
-def key_template(dtype: np.dtype) -> np.ndarray:
-    """Return an empty array whose dtype is the sort key for ``dtype`` rows (uint32 or uint64)."""
+def buffer_shapes(dtype: np.dtype) -> tuple[int, int]:
+    """Return ``(column_rows, passes)`` for rows of ``dtype``.
+
+    The int32 column buffer is (column_rows, genes), the int32 histogram (passes, 2048); the two
+    uint64 buffers hold one entry per gene. float32 rows carry their columns inside the uint64
+    words and need no column buffer.
+    """
     if dtype == np.float32:
-        return np.empty(0, np.uint32)
+        return 0, 3
     if dtype == np.float64:
-        return np.empty(0, np.uint64)
+        return 2, 6
     raise TypeError(f"expression must be float32 or float64, got {dtype}")
 
 
-@njit(cache=CACHE, nogil=True)
-def _to_keys(row, vals, keys):
-    """Write sortable unsigned keys of ``row`` into ``keys`` (``vals`` is scratch)."""
-    n = row.shape[0]
-    for i in range(n):
-        v = row[i]
-        if v != v:
-            vals[i] = np.nan  # NaN from arithmetic (0/0, log(-1)) has its sign bit set on x86
-        else:
-            vals[i] = 0 if v == 0 else v  # -0.0 and 0.0 must tie
-    bits = vals.view(keys.dtype)
-    sign = keys.dtype.type(1) << keys.dtype.type(keys.itemsize * 8 - 1)
-    for i in range(n):
-        b = bits[i]
-        keys[i] = ~b if b & sign else b | sign
+@njit(cache=CACHE, nogil=True, inline="always")
+def _key32(bits):
+    """Sortable uint32 key of a float32 bit pattern (NaN canonical, -0.0 as 0.0)."""
+    magnitude = bits & np.uint32(0x7FFFFFFF)
+    if magnitude > np.uint32(0x7F800000):  # rare: a predictable branch
+        bits = np.uint32(0x7FC00000)
+    bits = np.uint32(bits & np.uint32(-np.int32(magnitude != 0)))  # Numba widens uint32 sums
+    return np.uint32(bits ^ (np.uint32(-np.int32(bits >> np.uint32(31))) | np.uint32(0x80000000)))
+
+
+@njit(cache=CACHE, nogil=True, inline="always")
+def _key64(bits):
+    """Sortable uint64 key of a float64 bit pattern (NaN canonical, -0.0 as 0.0)."""
+    magnitude = bits & np.uint64(0x7FFFFFFFFFFFFFFF)
+    if magnitude > np.uint64(0x7FF0000000000000):
+        bits = np.uint64(0x7FF8000000000000)
+    bits &= np.uint64(0) - np.uint64(magnitude != 0)
+    return bits ^ ((np.uint64(0) - (bits >> np.uint64(63))) | np.uint64(0x8000000000000000))
+
+
+@njit(cache=CACHE, nogil=True, inline="always")
+def _offsets(h, n):
+    """Turn digit counts into start offsets; return False when one digit holds all ``n``."""
+    total = 0
+    for d in range(h.shape[0]):
+        c = h[d]
+        if c == n:
+            return False
+        h[d] = total
+        total += c
+    return True
 
 
 @njit(cache=CACHE, nogil=True)
-def sort_sample(row, vals, keys, kbuf, order, obuf, hist):
-    """Sort one sample stably; return ``(sorted_keys, order)`` (views of the buffers).
-
-    ``order[p]`` is the column at sorted position ``p`` (ascending; ties in column order).
-    Buffers have the row's length; ``hist`` is int64 of shape (passes, 2048).
-    """
+def _sort_packed(row, a, b, hist):
+    """Sort a float32 row as packed ``key << 32 | column`` words; return the sorted view."""
     n = row.shape[0]
-    _to_keys(row, vals, keys)
+    bits = row.view(np.uint32)
+    hist[:] = 0
+    h0, h1, h2 = hist[0], hist[1], hist[2]
+    for i in range(n):
+        k = _key32(bits[i])
+        a[i] = (np.uint64(k) << np.uint64(32)) | np.uint64(i)
+        h0[k & _M32] += 1
+        h1[(k >> np.uint32(_RADIX_BITS)) & _M32] += 1
+        h2[k >> np.uint32(2 * _RADIX_BITS)] += 1
+    src, dst = a, b
+    for p in range(3):
+        h = hist[p]
+        if not _offsets(h, n):
+            continue
+        shift = np.uint64(32 + p * _RADIX_BITS)
+        for i in range(n):
+            w = src[i]
+            d = (w >> shift) & _M64
+            pos = h[d]
+            h[d] = pos + 1
+            dst[pos] = w
+        src, dst = dst, src
+    return src
+
+
+@njit(cache=CACHE, nogil=True)
+def _sort_pairs(row, a, b, columns, hist):
+    """Sort a float64 row as keys plus int32 columns; return ``(sorted_keys, columns)``."""
+    n = row.shape[0]
+    bits = row.view(np.uint64)
     npass = hist.shape[0]
-    mask = keys.dtype.type(_RADIX - 1)
     hist[:] = 0
     for i in range(n):
-        k = keys[i]
+        k = _key64(bits[i])
+        a[i] = k
+        columns[0, i] = i
         for p in range(npass):
-            hist[p, (k >> keys.dtype.type(p * _RADIX_BITS)) & mask] += 1
-    for i in range(n):
-        order[i] = i
-    src_k, dst_k, src_o, dst_o = keys, kbuf, order, obuf
+            hist[p, (k >> np.uint64(p * _RADIX_BITS)) & _M64] += 1
+    src_k, dst_k, src_o, dst_o = a, b, columns[0], columns[1]
     for p in range(npass):
         h = hist[p]
-        constant = False
-        for b in range(_RADIX):
-            if h[b] != 0:
-                constant = h[b] == n
-                break
-        if constant:
+        if not _offsets(h, n):
             continue
-        total = 0
-        for b in range(_RADIX):
-            c = h[b]
-            h[b] = total
-            total += c
-        shift = keys.dtype.type(p * _RADIX_BITS)
+        shift = np.uint64(p * _RADIX_BITS)
         for i in range(n):
             k = src_k[i]
-            d = (k >> shift) & mask
+            d = (k >> shift) & _M64
             pos = h[d]
             h[d] = pos + 1
             dst_k[pos] = k
@@ -90,8 +137,27 @@ def sort_sample(row, vals, keys, kbuf, order, obuf, hist):
 
 
 @njit(cache=CACHE, nogil=True)
-def ranks_from_sorted(sorted_keys, order, ranks, ordinal):
-    """Fill average ranks (1-based, ties averaged) and stable ordinal ranks per column."""
+def _ranks_packed(words, ranks, ordinal, want_ordinal):
+    """Average ranks (and stable ordinal ranks) per column from sorted packed words."""
+    n = words.shape[0]
+    i = 0
+    while i < n:
+        key = words[i] >> np.uint64(32)
+        j = i + 1
+        while j < n and (words[j] >> np.uint64(32)) == key:
+            j += 1
+        r = 0.5 * (i + 1 + j)
+        for t in range(i, j):
+            column = words[t] & _LOW32
+            ranks[column] = r
+            if want_ordinal:
+                ordinal[column] = t + 1
+        i = j
+
+
+@njit(cache=CACHE, nogil=True)
+def _ranks_pairs(sorted_keys, order, ranks, ordinal, want_ordinal):
+    """Average ranks (and stable ordinal ranks) per column from sorted keys and columns."""
     n = sorted_keys.shape[0]
     i = 0
     while i < n:
@@ -101,13 +167,36 @@ def ranks_from_sorted(sorted_keys, order, ranks, ordinal):
         r = 0.5 * (i + 1 + j)
         for t in range(i, j):
             ranks[order[t]] = r
-            ordinal[order[t]] = t + 1
+            if want_ordinal:
+                ordinal[order[t]] = t + 1
         i = j
 
 
-def n_passes(keys_template: np.ndarray) -> int:
-    """Return the radix passes needed for the key width."""
-    return -(-keys_template.itemsize * 8 // _RADIX_BITS)
+def rank_sample(row, a, b, columns, hist, ranks, ordinal, want_ordinal):
+    """Fill ``ranks`` (1-based average ranks) and, if asked, ``ordinal`` for one row.
+
+    ``ordinal[j]`` is the 1-based position of column ``j`` in the stable ascending order (ties
+    in column order). ``a``/``b`` are uint64 buffers of the row's length; ``columns`` (int32)
+    and ``hist`` (int32, (passes, 2048)) have the shapes of :func:`buffer_shapes`. Compiled
+    only (Numba picks the float32 or float64 path from the row's type).
+    """
+    raise NotImplementedError("rank_sample is called from Numba-compiled code only")
+
+
+@overload(rank_sample, jit_options={"cache": CACHE, "nogil": True})
+def _rank_sample_impl(row, a, b, columns, hist, ranks, ordinal, want_ordinal):
+    if row.dtype == types.float32:
+
+        def packed(row, a, b, columns, hist, ranks, ordinal, want_ordinal):
+            _ranks_packed(_sort_packed(row, a, b, hist), ranks, ordinal, want_ordinal)
+
+        return packed
+
+    def pairs(row, a, b, columns, hist, ranks, ordinal, want_ordinal):
+        sorted_keys, order = _sort_pairs(row, a, b, columns, hist)
+        _ranks_pairs(sorted_keys, order, ranks, ordinal, want_ordinal)
+
+    return pairs
 
 
 RADIX = _RADIX

@@ -26,32 +26,42 @@ import numpy as np
 from numba import njit, prange
 
 from rtpredict.kernels._cache import CACHE
-from rtpredict.kernels._sort import RADIX, key_template, n_passes, ranks_from_sorted, sort_sample
+from rtpredict.kernels._sort import RADIX, buffer_shapes, rank_sample
 from rtpredict.kernels._util import as_matrix, check_sets
 from rtpredict.kernels._util import chunks as _chunks
 
 TIES = ("gseapy", "average")
 
 
+@njit(cache=CACHE, nogil=True)
+def _rank_weights(n_genes, alpha):
+    """``w[m] = (m / 2) ** alpha``: the ssGSEA weight of every possible average rank ``m / 2``."""
+    weights = np.empty(2 * n_genes + 2, np.float64)
+    for m in range(weights.shape[0]):
+        weights[m] = 1.0 if alpha == 0.0 else (0.5 * m) ** alpha
+    return weights
+
+
 @njit(cache=CACHE, parallel=True)
-def _rank_set_scores(X, indptr, indices, alpha, tie_average, ktemplate, npass, nchunks, sing, ssg):
+def _rank_set_scores(
+    X, indptr, indices, alpha, tie_average, column_rows, npass, nchunks, sing, ssg
+):
     n, g = X.shape
     nsets = indptr.shape[0] - 1
     want_sing = sing.shape[0] == n
     want_ssg = ssg.shape[0] == n
+    want_ordinal = want_ssg and not tie_average
     half_total = 0.5 * g * (g + 1.0)
+    weights = _rank_weights(g if want_ssg else 0, alpha)
     for c in prange(nchunks):
-        vals = np.empty(g, X.dtype)
-        keys = np.empty(g, ktemplate.dtype)
-        kbuf = np.empty(g, ktemplate.dtype)
-        order = np.empty(g, np.int32)
-        obuf = np.empty(g, np.int32)
-        hist = np.empty((npass, RADIX), np.int64)
+        a = np.empty(g, np.uint64)
+        b = np.empty(g, np.uint64)
+        columns = np.empty((column_rows, g), np.int32)
+        hist = np.empty((npass, RADIX), np.int32)
         ranks = np.empty(g, np.float64)
-        ordinal = np.empty(g, np.int64)
+        ordinal = np.empty(g if want_ordinal else 0, np.int64)
         for s in range(c * n // nchunks, (c + 1) * n // nchunks):
-            sk, so = sort_sample(X[s], vals, keys, kbuf, order, obuf, hist)
-            ranks_from_sorted(sk, so, ranks, ordinal)
+            rank_sample(X[s], a, b, columns, hist, ranks, ordinal, want_ordinal)
             for k in range(nsets):
                 start, stop = indptr[k], indptr[k + 1]
                 m = stop - start
@@ -73,8 +83,8 @@ def _rank_set_scores(X, indptr, indices, alpha, tie_average, ktemplate, npass, n
                     for e in range(start, stop):
                         j = indices[e]
                         r = ranks[j]
-                        w = 1.0 if alpha == 0.0 else r**alpha
-                        o = r if tie_average else ordinal[j]
+                        w = weights[int(2.0 * r)]
+                        o = ordinal[j] if want_ordinal else r
                         sw += w
                         swo += w * o
                         so_sum += o
@@ -119,15 +129,15 @@ def rank_set_scores(
     sing = np.empty((n, nsets) if singscore else (0, 0), np.float64)
     ssg = np.empty((n, nsets) if ssgsea else (0, 0), np.float64)
     if n and nsets:
-        template = key_template(X.dtype)
+        column_rows, npass = buffer_shapes(X.dtype)
         _rank_set_scores(
             X,
             indptr,
             indices,
             float(alpha),
             ties == "average",
-            template,
-            n_passes(template),
+            column_rows,
+            npass,
             _chunks(n),
             sing,
             ssg,

@@ -6,26 +6,23 @@ import numpy as np
 from numba import njit, prange
 
 from rtpredict.kernels._cache import CACHE
-from rtpredict.kernels._sort import RADIX, key_template, n_passes, ranks_from_sorted, sort_sample
+from rtpredict.kernels._sort import RADIX, buffer_shapes, rank_sample
 from rtpredict.kernels._util import as_matrix
 from rtpredict.kernels._util import chunks as _chunks
 
 
 @njit(cache=CACHE, parallel=True)
-def _rank_rows(X, ktemplate, npass, nchunks, out):
+def _rank_rows(X, column_rows, npass, nchunks, out):
     n, g = X.shape
     for c in prange(nchunks):
-        vals = np.empty(g, X.dtype)
-        keys = np.empty(g, ktemplate.dtype)
-        kbuf = np.empty(g, ktemplate.dtype)
-        order = np.empty(g, np.int32)
-        obuf = np.empty(g, np.int32)
-        hist = np.empty((npass, RADIX), np.int64)
+        a = np.empty(g, np.uint64)
+        b = np.empty(g, np.uint64)
+        columns = np.empty((column_rows, g), np.int32)
+        hist = np.empty((npass, RADIX), np.int32)
         ranks = np.empty(g, np.float64)
-        ordinal = np.empty(g, np.int64)
+        ordinal = np.empty(0, np.int64)
         for s in range(c * n // nchunks, (c + 1) * n // nchunks):
-            sk, so = sort_sample(X[s], vals, keys, kbuf, order, obuf, hist)
-            ranks_from_sorted(sk, so, ranks, ordinal)
+            rank_sample(X[s], a, b, columns, hist, ranks, ordinal, False)
             for j in range(g):
                 out[s, j] = ranks[j]
 
@@ -51,6 +48,6 @@ def rank_average(X: np.ndarray, *, dtype: np.dtype | type | None = None) -> np.n
         raise ValueError("float32 cannot hold average ranks exactly for >= 2**23 genes")
     out = np.empty(X.shape, dtype=dtype)
     if X.size:
-        template = key_template(X.dtype)
-        _rank_rows(X, template, n_passes(template), _chunks(X.shape[0]), out)
+        column_rows, npass = buffer_shapes(X.dtype)
+        _rank_rows(X, column_rows, npass, _chunks(X.shape[0]), out)
     return out

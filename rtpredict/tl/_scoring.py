@@ -64,9 +64,14 @@ def tpm(adata: AnnData, log_expression: np.ndarray) -> np.ndarray:
 def require_finite(matrix: np.ndarray, columns: np.ndarray | None, what: str) -> None:
     """Raise InputError if the used part of ``matrix`` holds NaN or infinite values."""
     part = matrix if columns is None else matrix[:, columns]
-    bad = ~np.isfinite(part)
+    # NaN and inf make a row's sum non-finite, so only rows whose float64 sum is not finite need
+    # a look value by value (no mask of the whole matrix; float32 values cannot overflow it)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = part.sum(axis=1, dtype=np.float64)
+    suspect = np.flatnonzero(~np.isfinite(sums))
+    bad = ~np.isfinite(part[suspect])
     if bad.any():
-        rows = np.flatnonzero(bad.any(axis=1))
+        rows = suspect[bad.any(axis=1)]
         raise InputError(
             f"{what} holds {int(bad.sum())} non-finite values in {rows.size} tumours "
             f"(first: row {rows[0]}); expression must be finite. Fill or drop them first."
