@@ -18,12 +18,17 @@ process from ``getrusage``):
 ``incremental``  after ``cohort``: appends ``--add`` tumours to the sheet, prints the jobs the
                  dry run plans, runs them, and checks that every earlier batch's and tumour's
                  file kept its bytes.
+``scale``        the steps that grow with N (join, cohort report) at N tumours, over copies of
+                 a ``cohort`` run's batches (``--source``) under new IDs: the batch steps cost
+                 the same per batch at any N.
 
 Examples::
 
     python benchmarks/bench_cohort.py plan --tumours 1000 2000 5000 10000 20000
     python benchmarks/bench_cohort.py cohort --tumours 1000 --workdir /tmp/cohort1k
     python benchmarks/bench_cohort.py incremental --workdir /tmp/cohort1k --add 10
+    python benchmarks/bench_cohort.py scale --tumours 50000 --source /tmp/cohort1k \
+        --workdir /tmp/cohort50k
 """
 
 from __future__ import annotations
@@ -300,6 +305,48 @@ def incremental(args: argparse.Namespace) -> None:
         print(f"  changed: {path}")
 
 
+def scale(args: argparse.Namespace) -> None:
+    """The cohort-level steps at N tumours: join and the cohort report, over copies of a
+    finished run's batches (``--source``, a ``cohort`` work directory) under new tumour IDs.
+    The batch steps cost the same per batch at any N; these are the steps that grow with N."""
+    import anndata as ad
+
+    sources = sorted((args.source / "results" / "batches").iterdir())
+    target = args.workdir / "results"
+    n, made = args.tumours[0], 0
+    batches = []
+    while made < n:
+        source = sources[len(batches) % len(sources)]
+        batch = target / "batches" / f"b{len(batches) + 1:04d}"
+        batch.mkdir(parents=True, exist_ok=True)
+        part = ad.read_h5ad(source / "predictions.h5ad")
+        ids = [f"T{made + i:06d}" for i in range(part.n_obs)]
+        part.obs_names = ids
+        part.obs["batch"] = batch.name
+        part.write_h5ad(batch / "predictions.h5ad")
+        for name in ("samples.tsv", "features.tsv", "predictions.tsv"):
+            table = pd.read_csv(source / name, sep="\t", dtype=str, keep_default_na=False)
+            table["sample_id"] = ids
+            table.to_csv(batch / name, sep="\t", index=False)
+        made += part.n_obs
+        batches.append(batch)
+    rtpredict = [sys.executable, "-m", "rtpredict"]
+    rows = []
+    join = [*rtpredict, "join", *map(str, batches), "--output", str(target / "cohort.h5ad"),
+            "--tables-dir", str(target / "tables")]  # fmt: skip
+    report = [*rtpredict, "report", str(target / "cohort.h5ad"), "--outdir",
+              str(target / "reports"), "--only", "cohort"]  # fmt: skip
+    for step, cmd in (("join", join), ("cohort report", report)):
+        run = measure(cmd, args.workdir)
+        assert run["code"] == 0, step
+        rss = round(run["max_rss_mb"])
+        rows.append({"step": step, "tumours": made, "batches": len(batches),
+                     "wall_s": round(run["s"], 1), "peak_rss_mb": rss})  # fmt: skip
+    size = (target / "reports" / "cohort.html").stat().st_size / 2**20
+    print(pd.DataFrame(rows).to_markdown(index=False))
+    print(f"\ncohort.html: {size:.1f} MB")
+
+
 def _job_stats(dry_run: str) -> str:
     match = re.search(r"Job stats:\n(.*?)\n\n", dry_run, re.DOTALL)
     return match.group(1) if match else dry_run[-2000:]
@@ -319,7 +366,7 @@ def _hashes(results: Path) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("plan", "cohort", "incremental"))
+    parser.add_argument("what", choices=("plan", "cohort", "incremental", "scale"))
     parser.add_argument("--tumours", type=int, nargs="+", default=[1000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/rtpredict-bench-cohort"))
     parser.add_argument("--genes", type=int, default=60_000)
@@ -330,8 +377,10 @@ def main() -> None:
     parser.add_argument(
         "--no-gene-tables", action="store_true", help="config cohort.gene_tables: false"
     )
+    parser.add_argument("--source", type=Path, help="a finished `cohort` work directory (scale)")
     args = parser.parse_args()
-    {"plan": plan, "cohort": cohort, "incremental": incremental}[args.what](args)
+    steps = {"plan": plan, "cohort": cohort, "incremental": incremental, "scale": scale}
+    steps[args.what](args)
 
 
 if __name__ == "__main__":

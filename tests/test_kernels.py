@@ -18,7 +18,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.stats import rankdata
 
 from rtpredict import kernels as K
-from rtpredict.kernels._cache import choose_cache_dir
+from rtpredict.kernels._cache import choose_cache_dir, source_digest
 from rtpredict.kernels._util import as_matrix
 from rtpredict.kernels.gene_sets import TIES
 
@@ -351,9 +351,18 @@ def test_read_only_package_caches_in_the_user_cache(tmp_path):
             check=False,
         )
         assert done.returncode == 0, done.stderr
-    cache_dir = tmp_path / "xdg" / "rtpredict" / "numba"
+    cache_dir = tmp_path / "xdg" / "rtpredict" / "numba" / f"kernels-{source_digest()}"
     assert done.stdout.split() == [str(cache_dir), "True"]
     assert list(cache_dir.rglob("*.nbi")), "no cache index written"
+
+    # a kernel's callee changes: every kernel compiles afresh, in a directory of its own
+    sort = site / "rtpredict" / "kernels" / "_sort.py"
+    sort.write_text(sort.read_text() + "\n# changed\n")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] != str(cache_dir)
 
 
 # ---------------------------------------------------------------- radix sort vs scipy, edge values

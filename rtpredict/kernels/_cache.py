@@ -9,6 +9,7 @@ else in a per-user temporary directory; else compile without caching.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
@@ -69,13 +70,30 @@ def choose_cache_dir(
     return CacheChoice(False, None, "no writable cache directory; kernels compile at every start")
 
 
+def source_digest() -> str:
+    """A digest of every kernel module's source.
+
+    Numba checks a cached kernel against its own file only, not against the files of the
+    kernels it calls: after an update of ``_sort.py``, a cached ``gene_sets`` kernel would run
+    the old sort inlined (or crash). The cache therefore lives in a directory named after all
+    the kernels' sources together.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def configure() -> CacheChoice:
-    """Apply the choice to this process: set ``NUMBA_CACHE_DIR`` and reload Numba's config."""
+    """Apply the choice to this process: set ``NUMBA_CACHE_DIR`` to the chosen directory's
+    subdirectory for this version of the kernels, and reload Numba's config."""
     choice = choose_cache_dir(os.environ)
-    if choice.directory and os.environ.get("NUMBA_CACHE_DIR") != choice.directory:
-        os.environ["NUMBA_CACHE_DIR"] = choice.directory
-    elif not choice.directory and "NUMBA_CACHE_DIR" in os.environ and choice.enabled:
-        del os.environ["NUMBA_CACHE_DIR"]  # user-set but unwritable; the package cache works
+    if choice.enabled:
+        base = Path(choice.directory) if choice.directory else PACKAGE_CACHE
+        versioned = f"kernels-{source_digest()}"
+        if base.name != versioned:  # a parent process may have set it already
+            base = base / versioned
+        os.environ["NUMBA_CACHE_DIR"] = str(base)
     if "numba" in sys.modules:
         from numba.core import config
 
