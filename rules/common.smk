@@ -240,21 +240,28 @@ BATCH_TABLES = (["gene_counts.tsv", "gene_tpm.tsv"] if GENE_TABLES else []) + [
 ]
 
 
-def _batch_rows(batch):
-    """The sample sheet's and clinical table's rows of one batch's tumours."""
-    tumours = BATCHES[batch]
-    # not the line numbers, nor the batch name (the wildcard): naming automatic batches in the
-    # sheet (rtpredict new-tumour does) re-runs nothing
-    rows = [SHEET[SHEET["sample_id"].isin(tumours)].drop(columns=["line", "batch"])]
-    if CLINICAL is not None:
-        rows.append(CLINICAL.reindex(tumours))
-    return rows
+def _batch_digests():
+    """Per batch, a digest of its tumours' rows of the sample sheet and clinical table (not the
+    line numbers, nor the batch name, which is the wildcard: naming automatic batches in the
+    sheet, as `rtpredict new-tumour` does, re-runs nothing)."""
+    batch_of = {
+        tumour: batch for batch, tumours in BATCHES.items() for tumour in tumours
+    }
+    rows = SHEET.drop(columns=["line", "batch"])
+    by_batch = dict(tuple(rows.groupby(rows["sample_id"].map(batch_of), sort=False)))
+    return {
+        batch: batch_digest(
+            by_batch[batch],
+            *([CLINICAL.reindex(tumours)] if CLINICAL is not None else []),
+        )
+        for batch, tumours in BATCHES.items()
+    }
 
 
 # Each batch's jobs read the sample sheet and clinical table as `ancient` inputs (their dates
 # are ignored: appending tumours must not re-run earlier batches) and take this digest of the
 # batch's own rows as a parameter, so that a batch re-runs when its own rows change.
-BATCH_DIGEST = {batch: batch_digest(*_batch_rows(batch)) for batch in BATCHES}
+BATCH_DIGEST = _batch_digests()
 
 
 def batch_digest_param(wildcards):
