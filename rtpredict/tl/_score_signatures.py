@@ -93,7 +93,7 @@ def score_signatures(
     """
     adata = adata.copy() if copy else adata
     chosen = _scoring.collect(signatures, min_coverage=min_coverage)
-    stats, origin = as_reference(reference, adata, chosen, layer=layer)
+    stats, origin = as_reference(reference, adata, chosen, layer=layer, min_coverage=min_coverage)
     if reference is None and stats is not None:
         warnings.warn(
             "no reference statistics given: medians, means and SDs come from the scored cohort "
