@@ -30,7 +30,8 @@ SIGNATURE_FEATURES = (
     "ifng_6",
     "cytolytic_activity",
 )
-#: obs features used when a model is given no feature list (those present in the data)
+#: obs features used when a model is given no feature list (those present in the data, with
+#: every ``dna_*`` column); public as ``rtpredict.models.DEFAULT_FEATURES``
 DEFAULT_FEATURES = (
     "rsi",
     "gard",
@@ -47,6 +48,10 @@ KINDS = ("numeric", "categorical", "gene")
 
 class UnseenCategoryWarning(UserWarning):
     """A categorical feature holds a value never seen in training; it is treated as missing."""
+
+
+class EmptyFeatureWarning(UserWarning):
+    """A feature column holds no value at all (all NaN); the model leaves it out."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,9 @@ class FeatureSchema:
 
         ``features=None`` takes the standard feature columns present (`DEFAULT_FEATURES` and
         every ``dna_*`` column). Object, string and categorical columns are categorical; their
-        categories are the values observed, as strings, sorted.
+        categories are the values observed, as strings, sorted. A feature or gene column
+        without any value (all NaN, e.g. a signature whose genes the matrix lacks) is left out
+        with one `EmptyFeatureWarning` naming them; InputError when none is left.
         """
         table = obs_table(data)
         if features is None:
@@ -115,6 +122,10 @@ class FeatureSchema:
                 f"the reserved name {BIAS!r}."
             )
         _require_columns(table, features, "feature")
+        if genes:  # fails early when genes are missing
+            values = cls(tuple(Feature(g, "gene") for g in genes), layer)._gene_frame(data)
+            genes = _drop_empty(genes, values)
+        features = _drop_empty(features, table)
         out = []
         for name in features:
             column = table[name]
@@ -126,10 +137,12 @@ class FeatureSchema:
             else:
                 raise InputError(f"feature column {name!r} has unsupported dtype {column.dtype}.")
         out += [Feature(g, "gene") for g in genes]
-        schema = cls(tuple(out), layer)
-        if genes:
-            schema._gene_frame(data)  # fails early when genes are missing
-        return schema
+        if not out:
+            raise InputError(
+                f"every feature column is all NaN ({_preview(names)}); nothing to train on. "
+                "Check signature coverage (rtpredict.tl.signature_coverage) or pass features=."
+            )
+        return cls(tuple(out), layer)
 
     def frame(self, data, *, warn: bool = True) -> pd.DataFrame:
         """Return the model's input matrix from ``data``, checked against the schema.
@@ -223,6 +236,20 @@ def _is_categorical(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.CategoricalDtype) or (
         pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
     )
+
+
+def _drop_empty(names: list[str], table: pd.DataFrame) -> list[str]:
+    """Return ``names`` without the columns of ``table`` that hold no value (one warning)."""
+    empty = [n for n in names if table[n].isna().all()]
+    if empty:
+        warnings.warn(
+            f"{len(empty)} feature column(s) hold no value (all NaN) and are left out of the "
+            f"model: {_preview(empty)}. A signature scored NaN lacks genes in the matrix (see "
+            "rtpredict.tl.signature_coverage).",
+            EmptyFeatureWarning,
+            stacklevel=4,
+        )
+    return [n for n in names if n not in empty]
 
 
 def _require_columns(table: pd.DataFrame, names: Sequence[str], what: str) -> None:
