@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from rtpredict import models
+from rtpredict import tl as rtl
 from rtpredict.errors import InputError
 from rtpredict.models import EmptyFeatureWarning, RadiosensitivityModel
 from rtpredict.models.validation import cross_validate, mean_log_expression
+from rtpredict.signatures import signature_columns
 from tests.test_models_validation import _cohort
 
 FAST = {"n_estimators": 20, "max_depth": 2, "learning_rate": 0.2, "n_bootstrap": 0}
@@ -67,3 +70,41 @@ def test_mean_log_expression_docstring_names_the_real_default():
     doc = mean_log_expression.__doc__
     assert "The default is\n    :func:`rtpredict.tl.score_as_signatures`" in doc
     assert "The default ``score_fn``" not in doc
+
+
+@pytest.fixture(scope="module")
+def prefixed():
+    """Catalog genes scored under a key_added prefix, with a binary outcome."""
+    from tests.test_tl_score_signatures import cohort as expression_cohort
+
+    adata = expression_cohort(90, seed=40, n_background=120)
+    rtl.score_signatures(adata, ["eustace_hypoxia"], key_added="hx")
+    score = adata.obs["hx_eustace_hypoxia"].to_numpy()
+    rng = np.random.default_rng(0)
+    adata.obs["response"] = rng.uniform(size=adata.n_obs) < expit(4 * (score - score.mean()))
+    adata.obs["response"] = adata.obs["response"].astype(int)
+    return adata
+
+
+def test_prefixed_signature_columns_keep_their_catalog_link(prefixed):
+    assert signature_columns(prefixed) == {"hx_eustace_hypoxia": "eustace_hypoxia"}
+    model = RadiosensitivityModel("response", **FAST).fit(prefixed)
+    assert list(model.feature_names_in_) == ["hx_eustace_hypoxia"]
+    assert rtl.catalog_feature_genes(prefixed, ["hx_eustace_hypoxia"])["hx_eustace_hypoxia"]
+
+
+def test_random_controls_apply_to_prefixed_signature_columns(prefixed):
+    model = RadiosensitivityModel("response", features=["hx_eustace_hypoxia"], **FAST)
+    result = cross_validate(
+        model, prefixed, n_splits=3, n_random_sets=2, n_ci_bootstrap=0, baselines=None
+    )
+    assert result.random_sets["status"] == "done"
+    assert result.random_sets["replaced"]["signatures"] == {"hx_eustace_hypoxia": 26}
+
+
+def test_score_rsi_records_its_column_link():
+    from tests.test_tl_score_signatures import cohort as expression_cohort
+
+    adata = expression_cohort(5, seed=41, n_background=10)
+    rtl.score_rsi(adata, key_added="my_rsi")
+    assert signature_columns(adata) == {"my_rsi": "rsi"}

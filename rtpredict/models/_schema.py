@@ -17,6 +17,7 @@ from scipy import sparse
 
 from rtpredict.errors import InputError
 from rtpredict.models._target import _preview
+from rtpredict.signatures import signature_columns
 
 #: the catalog signatures that ``tl.score_signatures`` scores by default (all but RSI), in the
 #: order models list them
@@ -103,16 +104,16 @@ class FeatureSchema:
     ) -> FeatureSchema:
         """Learn the schema from training data: kinds from dtypes, categories from values.
 
-        ``features=None`` takes the standard feature columns present (`DEFAULT_FEATURES` and
-        every ``dna_*`` column). Object, string and categorical columns are categorical; their
+        ``features=None`` takes the standard feature columns present (`DEFAULT_FEATURES`, also
+        under a ``key_added`` prefix the scoring tools recorded in ``uns``, and every ``dna_*``
+        column). Object, string and categorical columns are categorical; their
         categories are the values observed, as strings, sorted. A feature or gene column
         without any value (all NaN, e.g. a signature whose genes the matrix lacks) is left out
         with one `EmptyFeatureWarning` naming them; InputError when none is left.
         """
         table = obs_table(data)
         if features is None:
-            features = [c for c in DEFAULT_FEATURES if c in table.columns]
-            features += [c for c in table.columns if str(c).startswith("dna_")]
+            features = _default_features(data, table)
         features, genes = list(features), list(genes or [])
         names = features + genes
         duplicated = sorted({n for n in names if names.count(n) > 1})
@@ -236,6 +237,16 @@ def _is_categorical(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.CategoricalDtype) or (
         pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
     )
+
+
+def _default_features(data, table: pd.DataFrame) -> list[str]:
+    """The `DEFAULT_FEATURES` present, each followed by its prefixed copies, then ``dna_*``."""
+    links = signature_columns(data)
+    out = []
+    for name in DEFAULT_FEATURES:
+        out += [name] if name in table.columns else []
+        out += [c for c, s in links.items() if s == name and c != name and c in table.columns]
+    return out + [c for c in table.columns if str(c).startswith("dna_")]
 
 
 def _drop_empty(names: list[str], table: pd.DataFrame) -> list[str]:
