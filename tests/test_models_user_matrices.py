@@ -87,10 +87,10 @@ def prefixed():
 
 
 def test_prefixed_signature_columns_keep_their_catalog_link(prefixed):
-    assert signature_columns(prefixed) == {"hx_eustace_hypoxia": "eustace_hypoxia"}
     model = RadiosensitivityModel("response", **FAST).fit(prefixed)
     assert list(model.feature_names_in_) == ["hx_eustace_hypoxia"]
     assert rtl.catalog_feature_genes(prefixed, ["hx_eustace_hypoxia"])["hx_eustace_hypoxia"]
+    assert signature_columns(prefixed) == {"hx_eustace_hypoxia": "eustace_hypoxia"}
 
 
 def test_random_controls_apply_to_prefixed_signature_columns(prefixed):
@@ -107,4 +107,5 @@ def test_score_rsi_records_its_column_link():
 
     adata = expression_cohort(5, seed=41, n_background=10)
     rtl.score_rsi(adata, key_added="my_rsi")
+    assert adata.uns["my_rsi"]["columns"] == {"my_rsi": "rsi"}
     assert signature_columns(adata) == {"my_rsi": "rsi"}
