@@ -258,8 +258,12 @@ def _compute(
         source=source,
         rtpredict_version=__version__,
     )
-    options = {"layer": layer, "ties": "average", "reference": reference}
-    options |= {"min_coverage": min_coverage}
+    options = {
+        "layer": layer,
+        "ties": "average",
+        "reference": reference,
+        "min_coverage": min_coverage,
+    }
     runs = [("singscore", chosen, report)]
     gene_sets = [s for s in chosen if s.rule.method == "gene_set"]
     if gene_sets:
