@@ -122,3 +122,14 @@ def test_missing_dose_plan_is_a_clear_error(tmp_path):
     args = parse([str(tmp_path / "cohort.h5ad"), "-o", str(tmp_path / "f.h5ad")])
     with pytest.raises(ValueError, match="'fractions'"):
         features.run(args)
+
+
+def test_a_coverage_shortfall_is_logged_once_per_run(tmp_path, caplog):
+    adata = write_cohort(tmp_path / "full.h5ad", 25, seed=4)
+    buffa = [g.ensembl for g in CATALOG["buffa_hypoxia"].genes[:20]]
+    adata[:, ~adata.var_names.isin(buffa)].copy().write_h5ad(tmp_path / "cohort.h5ad")
+    out = tmp_path / "cohort.features.h5ad"
+    with caplog.at_level(logging.WARNING):
+        assert features.run(parse([str(tmp_path / "cohort.h5ad"), "-o", str(out)])) == 0
+    shortfalls = [r for r in caplog.records if "buffa_hypoxia scored NaN" in r.getMessage()]
+    assert len(shortfalls) == 1

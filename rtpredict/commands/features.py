@@ -92,6 +92,7 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     """Return (statistics, provenance dict); save built statistics next to the output."""
     from rtpredict import tl as rtl
     from rtpredict.io import read_h5ad, sha256_file
+    from rtpredict.tl._reference_statistics import _compute as reference_statistics_of
 
     saved = args.output.with_name(args.output.name.removesuffix(".h5ad") + ".reference.json")
     if args.reference is not None and str(args.reference).startswith("default:"):
@@ -105,11 +106,19 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
         return stats, {"source": str(args.reference), "sha256": sha256_file(args.reference)}
     if args.reference is not None:
         cohort = read_h5ad(args.reference)
-        stats = rtl.reference_statistics(cohort, signatures, source=str(args.reference))
+        stats = rtl.reference_statistics(
+            cohort, signatures, source=str(args.reference), min_coverage=args.min_coverage
+        )
         origin = {"source": str(args.reference), "sha256": sha256_file(args.reference)}
     else:
-        stats = rtl.reference_statistics(
-            adata, signatures, source=f"{args.input} (the scored cohort itself)"
+        # quiet: the scoring of the same cohort logs each coverage shortfall once
+        stats = reference_statistics_of(
+            adata,
+            signatures,
+            layer=None,
+            min_coverage=args.min_coverage,
+            source=f"{args.input} (the scored cohort itself)",
+            report=False,
         )
         origin = {"source": "input cohort (cohort-relative)", "sha256": sha256_file(args.input)}
         logger.warning(

@@ -9,9 +9,11 @@ from rtpredict.models._default import available_defaults, default_reference, loa
 from rtpredict.models._io import load_model, save_model
 from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models._predictions import annotate_predictions, prediction_table
-from rtpredict.models._schema import UnseenCategoryWarning
+from rtpredict.models._schema import DEFAULT_FEATURES, EmptyFeatureWarning, UnseenCategoryWarning
 
 __all__ = [
+    "DEFAULT_FEATURES",
+    "EmptyFeatureWarning",
     "RadiosensitivityModel",
     "UnseenCategoryWarning",
     "annotate_predictions",

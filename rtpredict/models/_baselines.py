@@ -8,8 +8,9 @@ for binary outcomes, least squares for continuous ones.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -213,6 +214,32 @@ def default_baselines(kind: str, columns: Sequence[str]) -> dict:
     if clinical:
         out["clinical"] = GLMBaseline(
             clinical, penalizer=0.1, description=f"{glm} on {', '.join(clinical)} (L2 0.1)"
+        )
+    return out
+
+
+def with_input(baselines: dict, table: pd.DataFrame) -> dict:
+    """Return the baselines that have input: one whose every column is all NaN (e.g. RSI on a
+    matrix without the RSI genes) is dropped, a GLM keeps its columns that hold values; one
+    warning names what was dropped."""
+    out, dropped = {}, []
+    for name, baseline in baselines.items():
+        empty = [c for c in baseline.columns if c in table.columns and table[c].isna().all()]
+        paired = {c for pair in getattr(baseline, "interactions", ()) for c in pair}
+        if not empty:
+            out[name] = baseline
+        elif len(empty) < len(baseline.columns) and not paired & set(empty):
+            out[name] = replace(
+                baseline, columns=tuple(c for c in baseline.columns if c not in empty)
+            )
+            dropped.append(f"{', '.join(empty)} from {name}")
+        else:
+            dropped.append(f"{name} ({', '.join(empty)} all NaN)")
+    if dropped:
+        warnings.warn(
+            f"baseline input without any value (all NaN) left out: {'; '.join(dropped)}.",
+            UserWarning,
+            stacklevel=3,
         )
     return out
 

@@ -114,10 +114,14 @@ class RadiosensitivityModel(BaseEstimator):
         ``<name>_years`` columns (``"recurrence"``, ``"os"``), or an ``(event, time)`` pair.
     features
         ``obs`` (or DataFrame) columns used as features; ``None`` takes the standard feature
-        columns present (see `rtpredict.models._schema.DEFAULT_FEATURES`, plus ``dna_*``).
-        Text and categorical columns are native XGBoost categoricals; NaN means missing.
+        columns present (`rtpredict.models.DEFAULT_FEATURES`, also under a ``key_added``
+        prefix the scoring tools recorded in ``uns``, plus ``dna_*``). Text and
+        categorical columns are native XGBoost categoricals; NaN means missing. A column with
+        no value at all (all NaN) is left out with an `EmptyFeatureWarning`; InputError when
+        no feature is left.
     genes
-        Gene IDs whose expression (``X`` or ``layer``) is used as features.
+        Gene IDs whose expression (``X`` or ``layer``) is used as features (all-NaN ones are
+        left out likewise).
     layer
         AnnData layer for ``genes``; ``None`` uses ``X`` (log1p TPM).
     kind

@@ -22,9 +22,10 @@ ScoreFn = Callable[[object, Mapping[str, Sequence[str]]], pd.DataFrame]
 def mean_log_expression(adata, gene_sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Score each gene set as the mean of ``X`` (log1p TPM) over its genes present.
 
-    The default ``score_fn`` of random gene-set controls: simple and scale-free enough for tree
-    models. Pass the scorer that computed the model's own signature features (e.g.
-    ``rtpredict.tl.score_signatures``' method) for like-for-like controls.
+    A simple ``score_fn`` for random gene-set controls, scale-free enough for tree models; pass
+    it to ``cross_validate(score_fn=...)``. The default is
+    :func:`rtpredict.tl.score_as_signatures`, which scores each random set by the rule of the
+    signature it stands in for (like for like).
     """
     out = {}
     for name, genes in gene_sets.items():

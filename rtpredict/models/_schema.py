@@ -17,6 +17,7 @@ from scipy import sparse
 
 from rtpredict.errors import InputError
 from rtpredict.models._target import _preview
+from rtpredict.signatures import signature_columns
 
 #: the catalog signatures that ``tl.score_signatures`` scores by default (all but RSI), in the
 #: order models list them
@@ -30,7 +31,8 @@ SIGNATURE_FEATURES = (
     "ifng_6",
     "cytolytic_activity",
 )
-#: obs features used when a model is given no feature list (those present in the data)
+#: obs features used when a model is given no feature list (those present in the data, with
+#: every ``dna_*`` column); public as ``rtpredict.models.DEFAULT_FEATURES``
 DEFAULT_FEATURES = (
     "rsi",
     "gard",
@@ -47,6 +49,10 @@ KINDS = ("numeric", "categorical", "gene")
 
 class UnseenCategoryWarning(UserWarning):
     """A categorical feature holds a value never seen in training; it is treated as missing."""
+
+
+class EmptyFeatureWarning(UserWarning):
+    """A feature column holds no value at all (all NaN); the model leaves it out."""
 
 
 @dataclass(frozen=True)
@@ -98,14 +104,16 @@ class FeatureSchema:
     ) -> FeatureSchema:
         """Learn the schema from training data: kinds from dtypes, categories from values.
 
-        ``features=None`` takes the standard feature columns present (`DEFAULT_FEATURES` and
-        every ``dna_*`` column). Object, string and categorical columns are categorical; their
-        categories are the values observed, as strings, sorted.
+        ``features=None`` takes the standard feature columns present (`DEFAULT_FEATURES`, also
+        under a ``key_added`` prefix the scoring tools recorded in ``uns``, and every ``dna_*``
+        column). Object, string and categorical columns are categorical; their
+        categories are the values observed, as strings, sorted. A feature or gene column
+        without any value (all NaN, e.g. a signature whose genes the matrix lacks) is left out
+        with one `EmptyFeatureWarning` naming them; InputError when none is left.
         """
         table = obs_table(data)
         if features is None:
-            features = [c for c in DEFAULT_FEATURES if c in table.columns]
-            features += [c for c in table.columns if str(c).startswith("dna_")]
+            features = _default_features(data, table)
         features, genes = list(features), list(genes or [])
         names = features + genes
         duplicated = sorted({n for n in names if names.count(n) > 1})
@@ -115,6 +123,10 @@ class FeatureSchema:
                 f"the reserved name {BIAS!r}."
             )
         _require_columns(table, features, "feature")
+        if genes:  # fails early when genes are missing
+            values = cls(tuple(Feature(g, "gene") for g in genes), layer)._gene_frame(data)
+            genes = _drop_empty(genes, values)
+        features = _drop_empty(features, table)
         out = []
         for name in features:
             column = table[name]
@@ -126,10 +138,12 @@ class FeatureSchema:
             else:
                 raise InputError(f"feature column {name!r} has unsupported dtype {column.dtype}.")
         out += [Feature(g, "gene") for g in genes]
-        schema = cls(tuple(out), layer)
-        if genes:
-            schema._gene_frame(data)  # fails early when genes are missing
-        return schema
+        if not out:
+            raise InputError(
+                f"every feature column is all NaN ({_preview(names)}); nothing to train on. "
+                "Check signature coverage (rtpredict.tl.signature_coverage) or pass features=."
+            )
+        return cls(tuple(out), layer)
 
     def frame(self, data, *, warn: bool = True) -> pd.DataFrame:
         """Return the model's input matrix from ``data``, checked against the schema.
@@ -223,6 +237,30 @@ def _is_categorical(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.CategoricalDtype) or (
         pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
     )
+
+
+def _default_features(data, table: pd.DataFrame) -> list[str]:
+    """The `DEFAULT_FEATURES` present, each followed by its prefixed copies, then ``dna_*``."""
+    links = signature_columns(data)
+    out = []
+    for name in DEFAULT_FEATURES:
+        out += [name] if name in table.columns else []
+        out += [c for c, s in links.items() if s == name and c != name and c in table.columns]
+    return out + [c for c in table.columns if str(c).startswith("dna_")]
+
+
+def _drop_empty(names: list[str], table: pd.DataFrame) -> list[str]:
+    """Return ``names`` without the columns of ``table`` that hold no value (one warning)."""
+    empty = [n for n in names if table[n].isna().all()]
+    if empty:
+        warnings.warn(
+            f"{len(empty)} feature column(s) hold no value (all NaN) and are left out of the "
+            f"model: {_preview(empty)}. A signature scored NaN lacks genes in the matrix (see "
+            "rtpredict.tl.signature_coverage).",
+            EmptyFeatureWarning,
+            stacklevel=4,
+        )
+    return [n for n in names if n not in empty]
 
 
 def _require_columns(table: pd.DataFrame, names: Sequence[str], what: str) -> None:

@@ -21,7 +21,12 @@ from sklearn.base import clone
 
 from rtpredict.errors import InputError
 from rtpredict.models import _metrics
-from rtpredict.models._baselines import GLMBaseline, ScoreBaseline, default_baselines
+from rtpredict.models._baselines import (
+    GLMBaseline,
+    ScoreBaseline,
+    default_baselines,
+    with_input,
+)
 from rtpredict.models._card import jsonable
 from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models._random_sets import (
@@ -157,7 +162,9 @@ def cross_validate(
         ``cohort_key``; or explicit (train, test) row-position pairs.
     baselines
         ``"default"`` (`default_baselines`: RSI, GARD, a GLM on GARD, clinical covariates),
-        a mapping name -> `ScoreBaseline` / `GLMBaseline`, or None.
+        a mapping name -> `ScoreBaseline` / `GLMBaseline`, or None. A baseline whose input
+        is all NaN (RSI on a matrix without the RSI genes) is left out with one warning; a
+        GLM keeps its columns that hold values.
     n_random_sets
         Random gene-set controls (RadSigBench used 500); 0 skips them. They apply to models
         with gene features or with signature-score features (``signature_genes``).
@@ -201,12 +208,12 @@ def cross_validate(
     eval_times, grid = _times(kind, values, times, model.horizon)
     ctx = _Context(kind, values, cohort, eval_times, grid, n_rep)
 
-    estimator = clone(model).set_params(n_bootstrap=0)
+    estimator = _resolve_features(clone(model).set_params(n_bootstrap=0), data)
     oof = {"model": _model_oof(estimator, data, splits, ctx)}
     folds = oof["model"].pop("folds")
     if baselines == "default":
         baselines = default_baselines(kind, list(table.columns))
-    baselines = dict(baselines or {})
+    baselines = with_input(dict(baselines or {}), table)
     for name, baseline in baselines.items():
         oof[name] = _baseline_oof(baseline, table, splits, ctx)
 
@@ -523,6 +530,16 @@ def _primary_value(ctx: _Context, pred: dict, primary: str) -> float:
         else:
             values.append(_metric_values(ctx, pred, np.arange(len(ctx.values)), r)[primary])
     return float(_nanmean(values))
+
+
+def _resolve_features(estimator, data):
+    """Fix the estimator's features on all of ``data`` once: an all-NaN column is left out
+    here with one warning, not once per fold."""
+    schema = FeatureSchema.from_data(
+        data, estimator.features, estimator.genes, layer=estimator.layer
+    )
+    obs = [f.name for f in schema.features if f.kind != "gene"]
+    return estimator.set_params(features=obs, genes=schema.genes or None)
 
 
 def _schema_features(estimator, data):

@@ -14,6 +14,7 @@ from rtpredict.signatures._catalog import (
     read_gmt,
     read_signature_file,
 )
+from rtpredict.signatures._links import signature_columns
 from rtpredict.signatures._model import (
     METHODS,
     REFERENCE_METHODS,
@@ -41,6 +42,7 @@ __all__ = [
     "name_table",
     "read_gmt",
     "read_signature_file",
+    "signature_columns",
     "signature_from_mapping",
     "split_ensembl",
 ]

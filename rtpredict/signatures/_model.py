@@ -215,7 +215,11 @@ def gene_set(
     source: str = "user",
     min_coverage: float | None = None,
 ) -> Signature:
-    """Make a plain gene-set signature (rule ``gene_set``) from identifiers (symbols or IDs)."""
+    """Make a plain gene-set signature (rule ``gene_set``) from identifiers (symbols or IDs).
+
+    A gene listed twice (e.g. ``CA9`` and its Ensembl ID, as the shipped name table knows them)
+    is kept once, under its first identifier.
+    """
     raw = {
         "name": name,
         "rule": {
@@ -223,6 +227,22 @@ def gene_set(
             "expression": "within-sample ranks",
             "min_coverage": DEFAULT_MIN_COVERAGE if min_coverage is None else min_coverage,
         },
-        "genes": [str(g) for g in genes],
+        "genes": _distinct(str(g) for g in genes),
     }
     return signature_from_mapping(raw, source)
+
+
+def _distinct(identifiers) -> list[str]:
+    """Return the identifiers without those naming a gene already listed (first one kept)."""
+    from rtpredict.signatures._resolve import name_table  # _resolve imports this module
+
+    symbol_of = name_table().symbol_of
+    seen: set[str] = set()
+    out = []
+    for identifier in identifiers:
+        ensembl = split_ensembl(identifier)
+        key = symbol_of.get(ensembl, ensembl) if ensembl else identifier.strip().upper()
+        if key not in seen:
+            seen.add(key)
+            out.append(identifier)
+    return out

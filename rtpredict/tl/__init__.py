@@ -8,9 +8,11 @@ from rtpredict.tl._reference_statistics import ReferenceStatistics, reference_st
 from rtpredict.tl._score_as_signatures import catalog_feature_genes, score_as_signatures
 from rtpredict.tl._score_rsi import score_rsi
 from rtpredict.tl._score_signatures import CohortRelativeWarning, score_signatures
+from rtpredict.tl._signature_coverage import CoverageWarning, signature_coverage
 
 __all__ = [
     "CohortRelativeWarning",
+    "CoverageWarning",
     "ReferenceStatistics",
     "catalog_feature_genes",
     "dna_features",
@@ -19,4 +21,5 @@ __all__ = [
     "score_as_signatures",
     "score_rsi",
     "score_signatures",
+    "signature_coverage",
 ]

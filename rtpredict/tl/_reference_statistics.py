@@ -185,6 +185,7 @@ def reference_statistics(
     signatures: str | Signature | Sequence[str | Signature] | Mapping | None = None,
     *,
     layer: str | None = None,
+    min_coverage: float | None = None,
     source: str = "",
 ) -> ReferenceStatistics:
     """Compute frozen reference statistics from a reference cohort.
@@ -198,6 +199,10 @@ def reference_statistics(
         whole catalog.
     layer
         Use ``adata.layers[layer]`` instead of ``X``.
+    min_coverage
+        Override every signature's minimum fraction of measured genes for the reference scores,
+        as in :func:`score_signatures` (RSI always needs 1.0); use the same value when scoring
+        against these statistics. A signature below it gets no score summary (logged once).
     source
         A description stored with the statistics (file name, cohort, date).
 
@@ -206,6 +211,20 @@ def reference_statistics(
     The statistics: per-gene median, mean and SD (ddof=1) for every resolved signature gene,
     and each signature's score median and range on the reference tumours.
     """
+    chosen = _scoring.collect(signatures, min_coverage=min_coverage)
+    return _compute(adata, chosen, layer=layer, min_coverage=min_coverage, source=source)
+
+
+def _compute(
+    adata: AnnData,
+    chosen: list[Signature],
+    *,
+    layer: str | None,
+    min_coverage: float | None,
+    source: str,
+    report: bool = True,
+) -> ReferenceStatistics:
+    """Compute the statistics of ``chosen``; ``report`` logs coverage shortfalls (once each)."""
     from rtpredict import __version__
 
     if adata.n_obs < 2:
@@ -216,7 +235,6 @@ def reference_statistics(
             adata.n_obs,
             MIN_RECOMMENDED_TUMOURS,
         )
-    chosen = _scoring.collect(signatures)
     X = _scoring.expression(adata, layer)
     genes = _scoring.resolver(adata)
     keys: dict[str, int] = {}
@@ -240,13 +258,18 @@ def reference_statistics(
         source=source,
         rtpredict_version=__version__,
     )
-    options = {"layer": layer, "ties": "average", "reference": reference, "min_coverage": None}
-    runs = [("singscore", chosen)]
+    options = {
+        "layer": layer,
+        "ties": "average",
+        "reference": reference,
+        "min_coverage": min_coverage,
+    }
+    runs = [("singscore", chosen, report)]
     gene_sets = [s for s in chosen if s.rule.method == "gene_set"]
     if gene_sets:
-        runs.append(("ssgsea", gene_sets))
-    for method, group in runs:
-        for item in _scoring.score(adata, group, method=method, **options):
+        runs.append(("ssgsea", gene_sets, False))  # the same coverage, reported above
+    for method, group, logged in runs:
+        for item in _scoring.score(adata, group, method=method, report=logged, **options):
             summary = _summary(item.scores)
             if summary is not None:
                 label = _scoring.score_label(item.signature, method)
@@ -260,16 +283,19 @@ def as_reference(
     signatures: list[Signature],
     *,
     layer: str | None,
+    min_coverage: float | None = None,
 ) -> tuple[ReferenceStatistics | None, str]:
     """Return usable reference statistics and a description of where they came from.
 
     None builds them from ``adata`` itself when a signature needs them (cohort-relative scores;
-    the caller warns).
+    the caller warns). Statistics built here use ``min_coverage`` and log nothing: the caller's
+    own scoring reports each coverage shortfall once.
     """
+    options = {"layer": layer, "min_coverage": min_coverage, "report": False}
     if isinstance(reference, ReferenceStatistics):
         return reference, reference.source or "given ReferenceStatistics"
     if isinstance(reference, AnnData):
-        stats = reference_statistics(reference, signatures, layer=layer, source="given AnnData")
+        stats = _compute(reference, signatures, source="given AnnData", **options)
         return stats, "computed from the given reference AnnData"
     if isinstance(reference, str | os.PathLike):
         return ReferenceStatistics.load(reference), str(reference)
@@ -280,5 +306,5 @@ def as_reference(
         )
     if not any(s.needs_reference for s in signatures):
         return None, "none needed"
-    stats = reference_statistics(adata, signatures, layer=layer, source="the scored cohort itself")
+    stats = _compute(adata, signatures, source="the scored cohort itself", **options)
     return stats, "the scored cohort itself"

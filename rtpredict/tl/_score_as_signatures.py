@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 from anndata import AnnData
 
-from rtpredict.signatures import Gene, gene_set, load_catalog
+from rtpredict.signatures import Gene, gene_set, load_catalog, signature_columns
 from rtpredict.signatures._resolve import GeneResolver
 from rtpredict.tl._score_signatures import CohortRelativeWarning, score_signatures
 
@@ -20,7 +20,9 @@ def score_as_signatures(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) 
     The like-for-like scorer of random gene-set controls (O'Connor et al., RadSigBench, Brief
     Bioinform 2022): a random set standing in for ``buffa_hypoxia`` is scored by median
     dichotomy, one standing in for ``rsi`` by the RSI rank model with the published weights in
-    order, and so on; a name outside the catalog is scored as a plain gene set (singscore).
+    order, and so on; a column the scoring tools linked to a catalog signature
+    (``hx_buffa_hypoxia`` scored with ``key_added="hx"``) is scored by that signature's rule; any
+    other name as a plain gene set (singscore).
     Reference statistics of cohort-relative rules come from ``adata`` itself (no warning: the
     controls are compared within one cohort).
 
@@ -29,9 +31,10 @@ def score_as_signatures(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) 
     DataFrame, tumours × gene sets.
     """
     catalog = load_catalog()
+    links = signature_columns(adata)
     signatures = []
     for name, genes in gene_sets.items():
-        template = catalog.get(name)
+        template = catalog.get(links.get(name, name))
         if template is None:
             signatures.append(gene_set(name, list(genes)))
             continue
@@ -40,7 +43,7 @@ def score_as_signatures(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) 
             replace(Gene.from_identifier(str(g)), weight=None if weights is None else weights[i])
             for i, g in enumerate(genes)
         )
-        signatures.append(replace(template, genes=members, source="random control"))
+        signatures.append(replace(template, name=name, genes=members, source="random control"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CohortRelativeWarning)
         scored = score_signatures(adata, signatures, copy=True)
@@ -48,17 +51,21 @@ def score_as_signatures(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) 
 
 
 def catalog_feature_genes(adata: AnnData, features: Sequence[str]) -> dict[str, list[str]]:
-    """Return, for each feature named after a catalog signature, its genes found in ``adata``.
+    """Return, for each feature holding a catalog signature, its genes found in ``adata``.
 
-    The genes are given as ``adata.var_names``, ready for random gene-set controls.
+    A feature holds a signature when named after it or linked to it by the scoring tools
+    (:func:`rtpredict.signatures.signature_columns`, e.g. a ``key_added`` prefix). The genes are
+    given as ``adata.var_names``, ready for random gene-set controls.
     """
     catalog = load_catalog()
+    links = signature_columns(adata)
     symbols = adata.var["symbol"].tolist() if "symbol" in adata.var else None
     resolver = GeneResolver(list(adata.var_names), symbols)
     out = {}
     for name in features:
-        if name in catalog:
+        signature = catalog.get(links.get(name, name))
+        if signature is not None:
             notes: list[str] = []
-            columns = [resolver.resolve(g, notes)[0] for g in catalog[name].genes]
+            columns = [resolver.resolve(g, notes)[0] for g in signature.genes]
             out[name] = [str(adata.var_names[i]) for i in columns if i >= 0]
     return out

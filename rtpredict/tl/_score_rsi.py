@@ -36,7 +36,8 @@ def score_rsi(
     Returns
     -------
     None, or the copy. Writes ``obs[key_added]``, ``obs[f"{key_added}_coverage"]`` and
-    ``uns[key_added]`` (``params`` and how each gene was matched).
+    ``uns[key_added]`` (``params``, how each gene was matched, and ``columns``: the link of
+    ``key_added`` to the catalog's ``rsi``).
     """
     adata = adata.copy() if copy else adata
     (item,) = _scoring.score(
@@ -55,5 +56,5 @@ def score_rsi(
     record["matched_by"] = {
         g.symbol: how for g, how in zip(item.signature.genes, item.match.how, strict=True)
     }
-    adata.uns[key_added] = {"params": params} | record
+    adata.uns[key_added] = {"params": params, "columns": {key_added: "rsi"}} | record
     return adata if copy else None

@@ -89,11 +89,14 @@ def score_signatures(
     where coverage falls short, with the reason logged and kept in ``uns``),
     ``obs[f"{name}_reference_percentile"]`` (0–100, the score's place among the reference
     cohort's, from the reference statistics' quantiles) when a reference holds them, and
-    ``uns[key]`` with ``params``, per-signature bookkeeping and the reference statistics used.
+    ``uns[key]`` with ``params``, per-signature bookkeeping, the reference statistics used and
+    ``columns`` (obs column -> signature name), which keeps prefixed columns linked to their
+    catalog signature for models and random gene-set controls
+    (:func:`rtpredict.signatures.signature_columns`).
     """
     adata = adata.copy() if copy else adata
     chosen = _scoring.collect(signatures, min_coverage=min_coverage)
-    stats, origin = as_reference(reference, adata, chosen, layer=layer)
+    stats, origin = as_reference(reference, adata, chosen, layer=layer, min_coverage=min_coverage)
     if reference is None and stats is not None:
         warnings.warn(
             "no reference statistics given: medians, means and SDs come from the scored cohort "
@@ -133,6 +136,7 @@ def score_signatures(
     record: dict = {
         "params": params,
         "signatures": {i.signature.name: signature_record(i, method) for i in scored},
+        "columns": {prefix + s.name: s.name for s in chosen},
     }
     if stats is not None:
         record["reference_statistics"] = stats.to_json()

@@ -143,10 +143,25 @@ class Scored:
     reason: str | None
 
 
-def _threshold(signature: Signature, min_coverage: float | None) -> float:
+def threshold(signature: Signature, min_coverage: float | None) -> float:
+    """Return the fraction of a signature's genes that must be usable for it to be scored."""
     if signature.rule.method == "rsi_rank":
         return 1.0  # RSI needs all 10 genes, whatever the caller asks
     return signature.rule.min_coverage if min_coverage is None else min_coverage
+
+
+def advice(signature: Signature) -> str:
+    """Return what a user can do when a signature falls short of its coverage."""
+    full = (
+        "quantify the full transcriptome and score before filtering genes (e.g. to the most "
+        "variable ones)"
+    )
+    if signature.rule.method == "rsi_rank":
+        return (
+            f"{signature.name} needs all {len(signature.genes)} of its genes (no partial score; "
+            f"GARD and models using {signature.name} need it too): {full}"
+        )
+    return f"{full}, or lower min_coverage knowingly (the score is then not the published one)"
 
 
 def score(
@@ -158,10 +173,12 @@ def score(
     ties: str,
     reference,
     min_coverage: float | None,
+    report: bool = True,
 ) -> list[Scored]:
     """Score every signature on ``adata``; reference statistics only where a rule needs them.
 
-    ``reference`` is a :class:`~rtpredict.tl.ReferenceStatistics` or None.
+    ``reference`` is a :class:`~rtpredict.tl.ReferenceStatistics` or None. ``report`` logs why a
+    signature is scored NaN (off for internal runs, so each problem is logged once).
     """
     if method not in GENE_SET_METHODS:
         raise InputError(f"method must be one of {GENE_SET_METHODS}, got {method!r}.")
@@ -183,15 +200,16 @@ def score(
                     usable[i] = -1
                     lacking.append(s.genes[i].label)
         coverage = float((usable >= 0).mean())
-        threshold = _threshold(s, min_coverage)
+        floor = threshold(s, min_coverage)
         reason = None
-        if coverage < threshold:
+        if coverage < floor:
             missing = [g.label for g, c in zip(s.genes, match.indices, strict=True) if c < 0]
             parts = [f"not in the data: {', '.join(missing)}"] if missing else []
             parts += [f"no reference statistics: {', '.join(lacking)}"] if lacking else []
-            reason = f"coverage {coverage:.2f} < {threshold:.2f}: " + "; ".join(parts + match.notes)
-            logger.warning("%s scored NaN: %s", s.name, reason)
-        elif match.notes:
+            reason = f"coverage {coverage:.2f} < {floor:.2f}: " + "; ".join(parts + match.notes)
+            if report:
+                logger.warning("%s scored NaN: %s. To score it, %s.", s.name, reason, advice(s))
+        elif match.notes and report:
             logger.info("%s: %s", s.name, "; ".join(match.notes))
         columns[s.name] = usable
         reasons[s.name] = reason
