@@ -185,7 +185,7 @@ def write_cohort(workdir: Path, n: int, *, genes: int, transcripts: int, distinc
     index = workdir / "resources" / "salmon_index"
     index.mkdir(parents=True, exist_ok=True)
     (index / "versionInfo.json").write_text("{}")
-    past = time.time() - 3600
+    past = min(p.stat().st_mtime for p in quants) - 3600
     for path in [*(data / "reference").iterdir(), *(data / "fastq").glob("template_*")]:
         os.utime(path, (past, past))  # inputs older than every output
     for path in (workdir / "results" / "qc" / "reference_check.json", index):
@@ -221,16 +221,19 @@ def add_tumours(workdir: Path, numbers) -> list[str]:
                 "sha256": [s["sha256"] for s in sums],
                 "bytes": [s["bytes"] for s in sums]}  # fmt: skip
         _json(results / "qc" / "fastq_check" / f"{sample}.json", {"read_pairs": 4, "lanes": [lane]})
-    base = time.time() - 600  # each step's outputs newer than its inputs, as a run leaves them
+    # each step's outputs newer than its inputs, as a run leaves them; the quant.sf files are
+    # hard links sharing the templates' time, so the steps before salmon are dated before it
+    # (touching a link would date every tumour's quant.sf, and re-run every batch)
+    salmon = min(p.stat().st_mtime for p in quants)
     for sample in ids:
         steps = [
             [results / "qc" / "fastq_check" / f"{sample}.json"],
             [results / "qc" / "fastp" / f"{sample}.fastp.{x}" for x in ("json", "html")],
-            [p for p in (results / "salmon" / sample).rglob("*") if p.is_file()],
+            [p for p in (results / "salmon" / sample).rglob("*") if p.name != "quant.sf"],
         ]
         for step, paths in enumerate(steps):
             for path in paths:
-                os.utime(path, (base + 10 * step, base + 10 * step))
+                os.utime(path, (salmon - 30 + 10 * step, salmon - 30 + 10 * step))
     new = not sheet.exists()
     with sheet.open("a") as out:
         out.write("sample_id\tfastq_1\tfastq_2\n" if new else "")
