@@ -26,6 +26,8 @@ Examples::
 
     python benchmarks/bench_cohort.py plan --tumours 1000 2000 5000 10000 20000
     python benchmarks/bench_cohort.py cohort --tumours 1000 --workdir /tmp/cohort1k
+    python benchmarks/bench_cohort.py cohort --tumours 50000 --workdir /tmp/cohort50k \
+        --no-gene-tables --until predict            # aggregate, features, predict only
     python benchmarks/bench_cohort.py incremental --workdir /tmp/cohort1k --add 10
     python benchmarks/bench_cohort.py scale --tumours 50000 --source /tmp/cohort1k \
         --workdir /tmp/cohort50k
@@ -277,9 +279,12 @@ def cohort(args: argparse.Namespace) -> None:
                      distinct=args.distinct, batch_size=args.batch_size,
                      gene_tables=not args.no_gene_tables)  # fmt: skip
         print(f"wrote the synthetic state in {time.perf_counter() - start:.0f} s")
-    planned = subprocess.run(snakemake(workdir, "-n"), capture_output=True, text=True, check=True)
+    until = ["--until", *args.until] if args.until else []
+    planned = subprocess.run(
+        snakemake(workdir, "-n", *until), capture_output=True, text=True, check=True
+    )
     print(_job_stats(planned.stdout))
-    run = measure(snakemake(workdir), workdir)
+    run = measure(snakemake(workdir, *until), workdir)
     assert run["code"] == 0, f"the run failed: see {workdir}/.snakemake/log"
     n = args.tumours[0]
     print(f"\n{n} tumours: {run['s']:.0f} s wall ({run['s'] / n:.3f} s per tumour on 2 cores)\n")
@@ -381,6 +386,9 @@ def main() -> None:
         "--no-gene-tables", action="store_true", help="config cohort.gene_tables: false"
     )
     parser.add_argument("--source", type=Path, help="a finished `cohort` work directory (scale)")
+    parser.add_argument(
+        "--until", nargs="+", metavar="RULE", help="cohort: stop after these rules (e.g. predict)"
+    )
     args = parser.parse_args()
     steps = {"plan": plan, "cohort": cohort, "incremental": incremental, "scale": scale}
     steps[args.what](args)

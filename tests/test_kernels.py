@@ -339,7 +339,9 @@ def test_read_only_package_caches_in_the_user_cache(tmp_path):
         "import os, numpy as np\n"
         "from rtpredict import kernels as K\n"
         "assert (K.rank_average(np.array([[3.0, 1.0, 3.0]])) == [[2.5, 1, 2.5]]).all()\n"
-        "print(os.environ['NUMBA_CACHE_DIR'], K.cache_choice.enabled)\n"
+        "from numba.core import config\n"
+        "assert 'NUMBA_CACHE_DIR' not in os.environ, 'the environment of child processes'\n"
+        "print(config.CACHE_DIR, K.cache_choice.enabled)\n"
     )
     for _ in range(2):  # second run loads from the cache
         done = subprocess.run(

@@ -4,7 +4,8 @@ Numba caches next to the source (``__pycache__``) by default and raises when no 
 writable. rtpredict may be installed read-only (system site-packages, containers), so: keep a
 writable ``NUMBA_CACHE_DIR`` the user set; else cache in the package when it is writable; else in
 the user cache directory (``$XDG_CACHE_HOME/rtpredict/numba`` or ``~/.cache/rtpredict/numba``);
-else in a per-user temporary directory; else compile without caching.
+else in a per-user temporary directory; else compile without caching. Within the chosen
+directory, kernels are cached under ``kernels-<digest of every kernel source>``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -85,20 +85,16 @@ def source_digest() -> str:
 
 
 def configure() -> CacheChoice:
-    """Apply the choice to this process: set ``NUMBA_CACHE_DIR`` to the chosen directory's
-    subdirectory for this version of the kernels, and reload Numba's config."""
+    """Point Numba's cache at the chosen directory's subdirectory for this version of the
+    kernels. Numba's own setting is changed, not the environment: processes started from this
+    one (the workflow's jobs, which give each job its own cache) choose for themselves."""
+    from numba.core import config
+
     choice = choose_cache_dir(os.environ)
     if choice.enabled:
         base = Path(choice.directory) if choice.directory else PACKAGE_CACHE
-        versioned = f"kernels-{source_digest()}"
-        if base.name != versioned:  # a parent process may have set it already
-            base = base / versioned
-        os.environ["NUMBA_CACHE_DIR"] = str(base)
-    if "numba" in sys.modules:
-        from numba.core import config
-
-        config.reload_config()
-    logger.debug("numba cache: %s (%s)", choice.directory or "in package", choice.reason)
+        config.CACHE_DIR = str(base / f"kernels-{source_digest()}")
+    logger.debug("numba cache: %s (%s)", config.CACHE_DIR or "none", choice.reason)
     return choice
 
 
