@@ -454,6 +454,16 @@ def test_new_tumour_command_adds_one_tumour_and_writes_its_report(small_cohort, 
                *args]  # fmt: skip
         return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
 
+    sheet_text, clinical_text = (
+        (tmp_path / f).read_text() for f in ("samples.tsv", "clinical.tsv")
+    )
+    bad = new_tumour(*values, "--clinical=received_rt=yes")
+    assert bad.returncode == 2
+    assert "clinical.tsv (the tumour's row added), line 3, field received_rt" in bad.stderr
+    assert (tmp_path / "samples.tsv").read_text() == sheet_text, "nothing changed"
+    assert (tmp_path / "clinical.tsv").read_text() == clinical_text
+    assert not list(tmp_path.glob(".*.tmp"))
+
     vcf = small_cohort / "vcf" / "SIM003.vcf.gz"
     result = new_tumour("--vcf", str(vcf), *values, "--cores", "2")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -16,6 +16,7 @@ to Snakemake (e.g. ``--cores 8``, ``--executor slurm``).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import subprocess
@@ -65,24 +66,30 @@ def _lines(path: Path) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-def _replace_checked(path: Path, lines: list[str], check) -> None:
-    """Write ``lines`` beside ``path``, run ``check`` on that file, then move it into place."""
+def _checked_copy(path: Path, lines: list[str], check) -> Path:
+    """Write ``lines`` to a temporary file beside ``path`` and run ``check`` on it; return it
+    (removed again when the check fails)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
         check(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    except InputError as err:  # name the user's file, not the copy
+        os.unlink(tmp)
+        raise InputError(str(err).replace(tmp, f"{path} (the tumour's row added)")) from None
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
 
 
-def _sheet_lines(sheet: Path, args: argparse.Namespace, batch: str, batch_size: int) -> list[str]:
+def _sheet_lines(
+    sheet: Path, args: argparse.Namespace, batch: str, batch_size: int, allow: dict
+) -> list[str]:
     """The sheet's lines with the tumour appended (and a batch column where it had none)."""
     from rtpredict.io import read_sample_sheet, tumour_batches
 
-    table = read_sample_sheet(sheet)
+    table = read_sample_sheet(sheet, allow_columns=allow)
     if args.sample_id in set(table["sample_id"]):
         raise InputError(f"{sheet}: {args.sample_id} is already in the sample sheet")
     lines = _lines(sheet)
@@ -112,6 +119,10 @@ def _clinical_lines(path: Path, args: argparse.Namespace) -> list[str]:
     given = sample_paths(args.clinical)  # COLUMN=VALUE pairs, each column once
     lines = _lines(path)
     header = lines[0].split("\t")
+    if "sample_id" in header:
+        column = header.index("sample_id")
+        if any(line.split("\t")[column] == args.sample_id for line in lines[1:]):
+            raise InputError(f"{path}: {args.sample_id} is already in the clinical table")
     unknown = sorted(set(given) - set(header))
     if unknown:
         raise InputError(f"{path} has no column {', '.join(unknown)} (columns: {header})")
@@ -136,17 +147,24 @@ def run(args: argparse.Namespace) -> int:
     sheet = workdir / config["samples"]
     batch_size = int(config.get("cohort", {}).get("batch_size", 500))
     allow = config.get("privacy", {}).get("allow_columns", {})
-    sheet_lines = _sheet_lines(sheet, args, batch, batch_size)
+    if args.clinical and not config.get("clinical"):
+        raise InputError(f"{config_path}: no clinical table to add --clinical values to")
+    # both files are checked before either is replaced
+    checks = [(sheet, _sheet_lines(sheet, args, batch, batch_size, allow), read_sample_sheet)]
     if config.get("clinical"):
         clinical = workdir / config["clinical"]
-        _replace_checked(
-            clinical,
-            _clinical_lines(clinical, args),
-            lambda p: read_clinical(p, allow_columns=allow),
-        )
-    elif args.clinical:
-        raise InputError(f"{config_path}: no clinical table to add --clinical values to")
-    _replace_checked(sheet, sheet_lines, lambda p: read_sample_sheet(p, allow_columns=allow))
+        checks.append((clinical, _clinical_lines(clinical, args), read_clinical))
+    copies: list[tuple[Path, Path]] = []
+    try:
+        for path, lines, reader in checks:
+            check = functools.partial(reader, allow_columns=allow)
+            copies.append((_checked_copy(path, lines, check), path))
+    except BaseException:
+        for tmp, _ in copies:
+            tmp.unlink()
+        raise
+    for tmp, path in copies:
+        os.replace(tmp, path)
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
