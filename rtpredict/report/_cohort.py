@@ -370,7 +370,8 @@ def write_cohort_report(
 
     Renders what ``rtpredict.tl`` and ``rtpredict.models`` wrote into ``adata``; tumours failing
     QC appear with their scores withheld. The only computation is the 2-D embedding (scanpy
-    PCA of log1p(TPM), unless ``obsm`` holds ``X_umap`` or ``X_pca``). The table sorts by
+    PCA of log1p(TPM), unless ``obsm`` holds ``X_umap`` or ``X_pca``; for a cohort without
+    expression, a PCA of its standardised signature scores). The table sorts by
     column with a small inline script (allowed by the page's Content-Security-Policy by its
     hash) and reads fine without it. Options as `write_tumour_report`; ``tumour_links`` links
     each ID to ``<sample>.html`` beside this file, or ``<batch>/<sample>.html`` where
