@@ -94,11 +94,11 @@ def _sheet_lines(
         raise InputError(f"{sheet}: {args.sample_id} is already in the sample sheet")
     lines = _lines(sheet)
     header = lines[0].split("\t")
-    if "batch" not in header:
+    if "batch" not in header:  # name the batches the tumours are already in
         of = {t: b for b, ids in tumour_batches(table, batch_size).items() for t in ids}
-        lines = [lines[0] + "\tbatch"] + [
-            f"{line}\t{of[line.split(chr(9))[header.index('sample_id')]]}" for line in lines[1:]
-        ]
+        sample = header.index("sample_id")
+        rows = [line + "\t" + of[line.split("\t")[sample]] for line in lines[1:]]
+        lines = [lines[0] + "\tbatch", *rows]
         header.append("batch")
     values = {
         "sample_id": args.sample_id,
