@@ -95,6 +95,8 @@ def test_card_contents(saved):
         "kind": "survival",
         "objective": "survival:cox",
         "columns": ["recurrence_event", "recurrence_years"],
+        "time_unit": "years",
+        "positive": None,
         "horizon_years": 3.0,
     }
     schema = card["feature_schema"]["features"]

@@ -109,3 +109,103 @@ def test_score_rsi_records_its_column_link():
     rtl.score_rsi(adata, key_added="my_rsi")
     assert adata.uns["my_rsi"]["columns"] == {"my_rsi": "rsi"}
     assert signature_columns(adata) == {"my_rsi": "rsi"}
+
+
+# ----------------------------------------------------------- outcomes as users keep them (9)
+
+
+def test_survival_times_in_months_are_converted_to_years_and_recorded(cohort, tmp_path):
+    adata = cohort[0].copy()
+    features = ["buffa_hypoxia", "rsi", "site"]
+    in_years = RadiosensitivityModel("recurrence", features=features, **FAST).fit(adata)
+    adata.obs["recurrence_months"] = adata.obs.pop("recurrence_years") * 12
+    model = RadiosensitivityModel("recurrence", features=features, time_unit="months", **FAST)
+    model.fit(adata)
+    np.testing.assert_allclose(model.predict(adata), in_years.predict(adata), rtol=1e-6)
+    assert model.target_.columns == ("recurrence_event", "recurrence_months")
+    assert model.training_summary_["time_years"] == pytest.approx(
+        in_years.training_summary_["time_years"]
+    )
+    models.save_model(model, tmp_path / "m.json")
+    loaded = models.load_model(tmp_path / "m.json")
+    assert loaded.card_["target"]["time_unit"] == "months"
+    assert loaded.target_.time_unit == "months"
+    np.testing.assert_allclose(loaded.predict(adata), model.predict(adata))
+
+
+def test_days_pair_and_unknown_unit(cohort):
+    from rtpredict.models._target import resolve_target
+
+    adata = cohort[0]
+    frame = adata.obs.assign(rfs_days=adata.obs["recurrence_years"] * 365.25)
+    target = resolve_target(("recurrence_event", "rfs_days"), frame.columns, time_unit="days")
+    np.testing.assert_allclose(target.values(frame)[:, 1], adata.obs["recurrence_years"])
+    with pytest.raises(InputError, match=r"time_unit 'fortnights' is not one of .*'months'"):
+        resolve_target("recurrence", frame.columns, time_unit="fortnights")
+    with pytest.raises(InputError, match=r"must be > 0; .* \(days\)"):
+        target.values(frame.assign(rfs_days=0.0))
+
+
+def test_yes_no_and_boolean_outcomes_train_like_zero_one(cohort):
+    adata = cohort[0].copy()
+    features = ["buffa_hypoxia", "rsi"]
+    numeric = RadiosensitivityModel("response", features=features, **FAST).fit(adata)
+    expected = numeric.predict(adata)
+    adata.obs["response"] = adata.obs["response"].map({1: "Yes", 0: "no"})
+    text = RadiosensitivityModel("response", features=features, **FAST).fit(adata)
+    assert text.target_.kind == "binary"
+    np.testing.assert_allclose(text.predict(adata), expected)
+    adata.obs["response"] = (adata.obs["response"] == "Yes").astype(object)  # True/False objects
+    flags = RadiosensitivityModel("response", features=features, **FAST).fit(adata)
+    np.testing.assert_allclose(flags.predict(adata), expected)
+
+
+def test_event_labels_dead_alive_are_read(cohort):
+    adata = cohort[0].copy()
+    features = ["buffa_hypoxia", "rsi"]
+    numeric = RadiosensitivityModel("recurrence", features=features, **FAST).fit(adata)
+    event = adata.obs["recurrence_event"].map({1: "dead", 0: "alive"}).astype("category")
+    adata.obs["recurrence_event"] = event
+    text = RadiosensitivityModel("recurrence", features=features, **FAST).fit(adata)
+    np.testing.assert_allclose(text.predict(adata), numeric.predict(adata), rtol=1e-6)
+
+
+def test_unknown_label_pair_needs_positive_and_names_the_labels(cohort):
+    adata = cohort[0].copy()
+    features = ["buffa_hypoxia", "rsi"]
+    expected = RadiosensitivityModel("response", features=features, **FAST).fit(adata)
+    adata.obs["response"] = adata.obs["response"].map({1: "CR", 0: "PD"})
+    model = RadiosensitivityModel("response", features=features, **FAST)
+    with pytest.raises(InputError, match=r"'response' holds the labels \[CR, PD\].*positive="):
+        model.fit(adata)
+    model.set_params(positive="CR").fit(adata)
+    assert model.target_.positive == "CR"
+    np.testing.assert_allclose(model.predict(adata), expected.predict(adata))
+    with pytest.raises(InputError, match=r"positive='SD' is not one of them"):
+        model.set_params(positive="SD").fit(adata)
+    adata.obs.loc[adata.obs_names[:3], "response"] = "SD"
+    with pytest.raises(InputError, match=r"holds 3 labels \[CR, PD, SD\]"):
+        model.set_params(positive=None).fit(adata)
+
+
+def test_numeric_codes_other_than_zero_one_take_positive(cohort):
+    adata = cohort[0].copy()
+    features = ["buffa_hypoxia", "rsi"]
+    expected = RadiosensitivityModel("response", features=features, **FAST).fit(adata)
+    adata.obs["response"] = adata.obs["response"] + 1  # 1 = no response, 2 = response
+    model = RadiosensitivityModel("response", features=features, positive=2, **FAST)
+    np.testing.assert_allclose(model.fit(adata).predict(adata), expected.predict(adata))
+    with pytest.raises(InputError, match="positive=2 applies to binary and survival"):
+        RadiosensitivityModel("sf2", kind="regression", positive=2).fit(
+            adata.obs.assign(sf2=0.5, buffa_hypoxia=1.0)
+        )
+
+
+def test_cross_validate_reads_the_time_unit(cohort):
+    adata = cohort[0].copy()
+    options = {"n_splits": 3, "n_random_sets": 0, "n_ci_bootstrap": 0, "baselines": None}
+    model = RadiosensitivityModel("recurrence", features=["buffa_hypoxia", "rsi"], **FAST)
+    in_years = cross_validate(model, adata, **options).estimate("model", "c_index")[0]
+    adata.obs["recurrence_months"] = adata.obs.pop("recurrence_years") * 12
+    model.set_params(time_unit="months")
+    assert cross_validate(model, adata, **options).estimate("model", "c_index")[0] == in_years

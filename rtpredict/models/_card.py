@@ -106,7 +106,12 @@ def restore_model(
         model = RadiosensitivityModel(**params)
         target = card["target"]
         model.target_ = Target(
-            target["name"], target["kind"], target["objective"], tuple(target["columns"])
+            target["name"],
+            target["kind"],
+            target["objective"],
+            tuple(target["columns"]),
+            time_unit=target.get("time_unit", "years"),
+            positive=target.get("positive"),
         )
         model.feature_schema_ = FeatureSchema.from_dict(card["feature_schema"])
         state = card["state"]

@@ -111,7 +111,10 @@ class RadiosensitivityModel(BaseEstimator):
     ----------
     target
         Outcome column (``"sf2"``, ``"response"``), a name with ``<name>_event`` and
-        ``<name>_years`` columns (``"recurrence"``, ``"os"``), or an ``(event, time)`` pair.
+        ``<name>_years`` columns (``"recurrence"``, ``"os"``; ``<name>_months`` etc. with
+        ``time_unit``), or an ``(event, time)`` pair. Binary outcomes and event flags may be
+        0/1, True/False or two text labels (``yes``/``no``, ``dead``/``alive``…; see
+        ``positive``).
     features
         ``obs`` (or DataFrame) columns used as features; ``None`` takes the standard feature
         columns present (`rtpredict.models.DEFAULT_FEATURES`, also under a ``key_added``
@@ -130,6 +133,16 @@ class RadiosensitivityModel(BaseEstimator):
         XGBoost objective; defaults per kind: ``reg:squarederror``, ``binary:logistic``,
         ``survival:cox``. ``survival:aft`` (accelerated failure time, interval-censored labels)
         is also available.
+    time_unit
+        Unit of the survival time column: ``"years"`` (default), ``"months"``, ``"weeks"`` or
+        ``"days"`` (365.25 days and 12 months a year). Times are converted to years, the unit
+        of ``horizon``, of `predict_survival` and of the model card; the card records the unit.
+    positive
+        Value of a binary outcome or event column counted as 1 (the event, the responder),
+        e.g. ``"CR"`` or ``2``. Needed for text labels other than the known pairs
+        (``yes``/``no``, ``true``/``false``, ``y``/``n``, ``1``/``0``, ``positive``/``negative``,
+        ``present``/``absent``, ``event``/``censored``, ``dead``/``alive``,
+        ``deceased``/``alive``; case-blind) and for numbers other than 0/1.
     horizon
         Time (years) at which survival models report event probabilities.
     n_estimators, learning_rate, max_depth, min_child_weight, subsample, colsample_bytree, \
@@ -173,6 +186,8 @@ reg_lambda, reg_alpha
         layer: str | None = None,
         kind: str | None = None,
         objective: str | None = None,
+        time_unit: str = "years",
+        positive: str | float | None = None,
         horizon: float | None = None,
         n_estimators: int = 300,
         learning_rate: float = 0.05,
@@ -197,6 +212,8 @@ reg_lambda, reg_alpha
         self.layer = layer
         self.kind = kind
         self.objective = objective
+        self.time_unit = time_unit
+        self.positive = positive
         self.horizon = horizon
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -224,8 +241,9 @@ reg_lambda, reg_alpha
         X
             AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour.
         y
-            Outcome values overriding the target columns of ``X``: shape (n,), or (n, 2) =
-            (event, time) for survival. Rows with a missing outcome are left out, with a warning.
+            Outcome values overriding the target columns of ``X``: shape (n,) (numbers or
+            labels), or (n, 2) = numeric (event, time) for survival, time in ``time_unit``.
+            Rows with a missing outcome are left out, with a warning.
 
         Returns
         -------
@@ -235,7 +253,13 @@ reg_lambda, reg_alpha
         table = obs_table(X)
         outcome = table if y is None else self._outcome_frame(y, table.index)
         target = resolve_target(
-            self.target, outcome.columns, outcome, kind=self.kind, objective=self.objective
+            self.target,
+            outcome.columns,
+            outcome,
+            kind=self.kind,
+            objective=self.objective,
+            time_unit=self.time_unit,
+            positive=self.positive,
         )
         values = target.values(outcome)
         schema = FeatureSchema.from_data(X, self.features, self.genes, layer=self.layer)
@@ -294,16 +318,20 @@ reg_lambda, reg_alpha
 
     def _outcome_frame(self, y, index: pd.Index) -> pd.DataFrame:
         """Turn an explicit ``y`` into outcome columns named after the target."""
-        arr = np.asarray(y, dtype=float)
+        arr = np.asarray(y)
         if arr.shape[0] != len(index) or arr.ndim > 2 or (arr.ndim == 2 and arr.shape[1] != 2):
             raise InputError(
                 f"y must have shape ({len(index)},) or ({len(index)}, 2); got {arr.shape}."
             )
         if arr.ndim == 1:
             name = self.target if isinstance(self.target, str) else "y"
-            return pd.DataFrame({name: arr}, index=index)
+            return pd.DataFrame({name: pd.Series(arr, index=index)}).infer_objects()
+        try:
+            arr = arr.astype(float)
+        except ValueError:
+            raise InputError("a 2-column y must hold numbers: event 0/1 and time.") from None
         cols = (
-            (f"{self.target}_event", f"{self.target}_years")
+            (f"{self.target}_event", f"{self.target}_{self.time_unit}")
             if isinstance(self.target, str)
             else tuple(self.target)
         )

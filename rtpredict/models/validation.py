@@ -187,7 +187,13 @@ def cross_validate(
     """
     table = obs_table(data)
     target = resolve_target(
-        model.target, table.columns, table, kind=model.kind, objective=model.objective
+        model.target,
+        table.columns,
+        table,
+        kind=model.kind,
+        objective=model.objective,
+        time_unit=model.time_unit,
+        positive=model.positive,
     )
     values = target.values(table)
     known = np.all(np.isfinite(np.atleast_2d(values.T)), axis=0)
