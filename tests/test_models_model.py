@@ -139,7 +139,7 @@ def test_schema_mismatches_are_refused(cohort):
     with pytest.raises(InputError, match="gene"):
         model.predict(df.drop(columns=genes[1]))
     adata = _adata(df, genes)
-    with pytest.raises(InputError, match="absent from var_names"):
+    with pytest.raises(InputError, match="not found in this matrix"):
         model.predict(adata[:, genes[1:]])
 
 

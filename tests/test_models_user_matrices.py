@@ -209,3 +209,93 @@ def test_cross_validate_reads_the_time_unit(cohort):
     adata.obs["recurrence_months"] = adata.obs.pop("recurrence_years") * 12
     model.set_params(time_unit="months")
     assert cross_validate(model, adata, **options).estimate("model", "c_index")[0] == in_years
+
+
+# ------------------------------------------------- model genes resolved like signatures (7)
+
+#: (symbol, Ensembl ID): two catalog genes (the shipped name table knows them) and two others
+GENE_IDS = [
+    ("CA9", "ENSG00000107159"),
+    ("JUN", "ENSG00000177606"),
+    ("SIMA", "ENSG99000000001"),
+    ("SIMB", "ENSG99000000002"),
+] + [(f"BG{i}", f"ENSG99000000{i + 100:03d}") for i in range(16)]
+
+
+@pytest.fixture(scope="module")
+def named_both_ways():
+    """One cohort as an Ensembl-named matrix (versioned IDs, var['symbol']) and as a
+    symbol-named one; the response depends on CA9 and SIMA."""
+    import anndata as ad
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    n = 120
+    x = rng.normal(5, 1, size=(n, len(GENE_IDS))).astype(np.float32)
+    obs = pd.DataFrame(index=[f"T{i:03d}" for i in range(n)])
+    lp = 3 * (x[:, 0] - 5) - 3 * (x[:, 2] - 5)
+    obs["response"] = (rng.uniform(size=n) < expit(lp)).astype(int)
+    symbols = [s for s, _ in GENE_IDS]
+    var = pd.DataFrame({"symbol": symbols}, index=[f"{e}.3" for _, e in GENE_IDS])
+    by_ensembl = ad.AnnData(X=x, obs=obs, var=var)
+    by_symbol = ad.AnnData(X=x.copy(), obs=obs.copy(), var=pd.DataFrame(index=symbols))
+    return by_ensembl, by_symbol
+
+
+def test_model_genes_given_by_symbol_or_alias_resolve_in_an_ensembl_matrix(named_both_ways):
+    by_ensembl, by_symbol = named_both_ways
+    exact = RadiosensitivityModel("response", genes=["ENSG00000107159.3", "ENSG99000000001.3"])
+    expected = exact.set_params(**FAST).fit(by_ensembl).predict(by_ensembl)
+    model = RadiosensitivityModel("response", genes=["CA9", "SIMA"], **FAST).fit(by_ensembl)
+    np.testing.assert_allclose(model.predict(by_ensembl), expected)
+    assert [f.to_dict() for f in model.feature_schema_.features] == [
+        {"name": "CA9", "kind": "gene", "symbol": "CA9", "ensembl": "ENSG00000107159"},
+        {"name": "SIMA", "kind": "gene", "symbol": "SIMA", "ensembl": "ENSG99000000001"},
+    ]
+    alias = RadiosensitivityModel("response", genes=["CJUN"], **FAST).fit(by_symbol)
+    assert alias.feature_schema_.features[0].to_dict()["symbol"] == "JUN"
+
+
+def test_saved_model_finds_its_genes_in_a_matrix_named_the_other_way(named_both_ways, tmp_path):
+    by_ensembl, by_symbol = named_both_ways
+    genes = ["ENSG00000107159", "ENSG99000000001"]
+    model = RadiosensitivityModel("response", genes=genes, **FAST).fit(by_ensembl)
+    models.save_model(model, tmp_path / "m.json")
+    loaded = models.load_model(tmp_path / "m.json")
+    np.testing.assert_allclose(loaded.predict(by_symbol), model.predict(by_ensembl))
+    # and back: trained on symbols, applied to Ensembl IDs with var["symbol"]
+    model = RadiosensitivityModel("response", genes=["CA9", "SIMA"], **FAST).fit(by_symbol)
+    models.save_model(model, tmp_path / "s.json")
+    loaded = models.load_model(tmp_path / "s.json")
+    np.testing.assert_allclose(loaded.predict(by_ensembl), model.predict(by_symbol))
+    # CA9's Ensembl ID comes from the shipped name table; SIMA has only its symbol
+    no_symbols = by_ensembl.copy()
+    del no_symbols.var["symbol"]
+    with pytest.raises(InputError) as error:
+        loaded.predict(no_symbols)
+    message = str(error.value)
+    assert "1 of the model's 2 genes not found in this matrix (20 genes named by Ensembl IDs)" in (
+        message
+    )
+    assert "[SIMA] (1 in all)" in message
+    assert "known by symbol only: add the genes' symbols as var['symbol']" in message
+
+
+def test_missing_gene_errors_fit_the_matrix_at_hand(named_both_ways):
+    by_ensembl, by_symbol = named_both_ways
+    model = RadiosensitivityModel("response", genes=["ENSG99000000001", "CA9"], **FAST)
+    with pytest.raises(InputError) as error:
+        model.fit(by_symbol)
+    message = str(error.value)
+    assert "1 of the model's 2 genes not found in this matrix (20 genes named by symbols)" in (
+        message
+    )
+    assert "known by Ensembl ID only" in message
+    assert "quantified on the same gene IDs" not in message
+    filtered = by_ensembl[:, 1:]  # CA9 filtered out
+    model = RadiosensitivityModel("response", genes=["CA9", "SIMA"], **FAST).fit(by_ensembl)
+    with pytest.raises(InputError, match=r"\[CA9 \(ENSG00000107159\)\].*not measured here"):
+        model.predict(filtered)
+    twice = RadiosensitivityModel("response", genes=["CA9", "ENSG00000107159"], **FAST)
+    with pytest.raises(InputError, match="CA9, ENSG00000107159 resolve to the same column"):
+        twice.fit(by_ensembl)

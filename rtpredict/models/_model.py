@@ -123,8 +123,12 @@ class RadiosensitivityModel(BaseEstimator):
         no value at all (all NaN) is left out with an `EmptyFeatureWarning`; InputError when
         no feature is left.
     genes
-        Gene IDs whose expression (``X`` or ``layer``) is used as features (all-NaN ones are
-        left out likewise).
+        Genes whose expression (``X`` or ``layer``) is used as features, named as in signatures:
+        Ensembl IDs (any version), symbols (var names or ``var["symbol"]``) or unambiguous
+        aliases (`rtpredict.signatures.GeneResolver`). Each gene feature keeps the name given
+        and records the symbol and Ensembl ID it resolved to (in the card), so the model finds
+        its genes in a matrix named by either; an error names the genes not found and how the
+        matrix at hand names its genes. All-NaN gene columns are left out likewise.
     layer
         AnnData layer for ``genes``; ``None`` uses ``X`` (log1p TPM).
     kind

@@ -1,8 +1,11 @@
 """Feature schema: which columns a model reads, in which order, with which types and categories.
 
-A model reads features from an AnnData (``obs`` columns, and genes from ``X`` or a layer by gene
-ID) or from a pandas DataFrame (one column per feature, gene IDs as column names). The schema is
-learned at fit, saved in the model card and checked on every input.
+A model reads features from an AnnData (``obs`` columns, and genes from ``X`` or a layer) or from
+a pandas DataFrame (one column per feature and gene). Genes are found like signature genes
+(:class:`rtpredict.signatures.GeneResolver`): by Ensembl ID (any version), symbol (var names or
+``var["symbol"]``) or unambiguous alias. The schema records the symbol and Ensembl ID of each gene
+it resolved, so a saved model finds its genes in a matrix named by either. The schema is learned
+at fit, saved in the model card and checked on every input.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from scipy import sparse
 
 from rtpredict.errors import InputError
 from rtpredict.models._target import _preview
-from rtpredict.signatures import signature_columns
+from rtpredict.signatures import Gene, GeneResolver, signature_columns
 
 #: the catalog signatures that ``tl.score_signatures`` scores by default (all but RSI), in the
 #: order models list them
@@ -57,17 +60,39 @@ class EmptyFeatureWarning(UserWarning):
 
 @dataclass(frozen=True)
 class Feature:
-    """One model input: ``kind`` is numeric, categorical (with its training categories) or gene."""
+    """One model input: ``kind`` is numeric, categorical (with its training categories) or gene.
+
+    A gene's ``name`` is the identifier it was given by; ``symbol`` and ``ensembl`` are what the
+    training matrix (or the shipped name table) said of the column it resolved to, None where
+    neither told.
+    """
 
     name: str
     kind: str
     categories: tuple[str, ...] = ()
+    symbol: str | None = None
+    ensembl: str | None = None
+
+    @property
+    def gene(self) -> Gene:
+        """Return the gene to resolve: its recorded IDs, else its name (symbol or Ensembl ID)."""
+        if self.symbol or self.ensembl:
+            return Gene(symbol=self.symbol, ensembl=self.ensembl)
+        return Gene.from_identifier(self.name)
+
+    @property
+    def label(self) -> str:
+        """Return the gene's name with the IDs it was resolved to, for messages."""
+        known = [i for i in (self.symbol, self.ensembl) if i and i != self.name]
+        return f"{self.name} ({', '.join(known)})" if known else self.name
 
     def to_dict(self) -> dict:
         """Return a JSON-ready description."""
         out: dict = {"name": self.name, "kind": self.kind}
         if self.kind == "categorical":
             out["categories"] = list(self.categories)
+        if self.kind == "gene":
+            out |= {k: v for k, v in (("symbol", self.symbol), ("ensembl", self.ensembl)) if v}
         return out
 
 
@@ -107,7 +132,9 @@ class FeatureSchema:
         ``features=None`` takes the standard feature columns present (`DEFAULT_FEATURES`, also
         under a ``key_added`` prefix the scoring tools recorded in ``uns``, and every ``dna_*``
         column). Object, string and categorical columns are categorical; their
-        categories are the values observed, as strings, sorted. A feature or gene column
+        categories are the values observed, as strings, sorted. ``genes`` are resolved like
+        signature genes (Ensembl ID, symbol or alias; see the module docstring) and each gene
+        feature records the symbol and Ensembl ID found. A feature or gene column
         without any value (all NaN, e.g. a signature whose genes the matrix lacks) is left out
         with one `EmptyFeatureWarning` naming them; InputError when none is left.
         """
@@ -123,8 +150,9 @@ class FeatureSchema:
                 f"the reserved name {BIAS!r}."
             )
         _require_columns(table, features, "feature")
-        if genes:  # fails early when genes are missing
-            values = cls(tuple(Feature(g, "gene") for g in genes), layer)._gene_frame(data)
+        gene_features = _resolve_genes(data, genes) if genes else []
+        if genes:
+            values = cls(tuple(gene_features), layer)._gene_frame(data)
             genes = _drop_empty(genes, values)
         features = _drop_empty(features, table)
         out = []
@@ -137,7 +165,7 @@ class FeatureSchema:
                 out.append(Feature(name, "numeric"))
             else:
                 raise InputError(f"feature column {name!r} has unsupported dtype {column.dtype}.")
-        out += [Feature(g, "gene") for g in genes]
+        out += [f for f in gene_features if f.name in genes]
         if not out:
             raise InputError(
                 f"every feature column is all NaN ({_preview(names)}); nothing to train on. "
@@ -176,18 +204,14 @@ class FeatureSchema:
         return out[self.names]
 
     def _gene_frame(self, data) -> pd.DataFrame:
-        """Return the expression of the schema's genes (AnnData X / layer, or DataFrame columns)."""
-        genes = self.genes
+        """Return the expression of the schema's genes (AnnData X / layer, or DataFrame columns),
+        columns named as the model's gene features; InputError naming the genes not found."""
+        genes = [f for f in self.features if f.kind == "gene"]
+        _, index = _locate_genes(data, genes)
         if not _is_anndata(data):
-            _require_columns(data, genes, "gene")
-            return data[genes].astype(float)
-        index = data.var_names.get_indexer(genes)
-        if (index < 0).any():
-            missing = [g for g, i in zip(genes, index, strict=True) if i < 0]
-            raise InputError(
-                f"{len(missing)} model gene(s) absent from var_names: {_preview(missing)}. The "
-                "cohort must be quantified on the same gene IDs (Ensembl, no version) as training."
-            )
+            values = data.iloc[:, index].astype(float)
+            values.columns = self.genes
+            return values
         if self.layer is not None and self.layer not in data.layers:
             raise InputError(
                 f"expression layer {self.layer!r} not found; layers: {list(data.layers)}."
@@ -195,7 +219,7 @@ class FeatureSchema:
         matrix = data.X if self.layer is None else data.layers[self.layer]
         values = matrix[:, index]
         values = values.toarray() if sparse.issparse(values) else np.asarray(values)
-        return pd.DataFrame(values.astype(float), index=data.obs_names, columns=genes)
+        return pd.DataFrame(values.astype(float), index=data.obs_names, columns=self.genes)
 
     def to_dict(self) -> dict:
         """Return a JSON-ready description."""
@@ -206,7 +230,13 @@ class FeatureSchema:
         """Rebuild a schema from `to_dict` output; InputError when malformed."""
         try:
             features = tuple(
-                Feature(f["name"], f["kind"], tuple(f.get("categories", ())))
+                Feature(
+                    f["name"],
+                    f["kind"],
+                    tuple(f.get("categories", ())),
+                    symbol=f.get("symbol"),
+                    ensembl=f.get("ensembl"),
+                )
                 for f in spec["features"]
             )
         except (KeyError, TypeError) as err:
@@ -237,6 +267,64 @@ def _is_categorical(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.CategoricalDtype) or (
         pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
     )
+
+
+def _resolve_genes(data, names: list[str]) -> list[Feature]:
+    """Resolve the genes a model is given (symbols, Ensembl IDs, aliases) in the training data
+    and return gene features recording the symbol and Ensembl ID of the column each one took."""
+    features = [Feature(name, "gene") for name in names]
+    resolver, index = _locate_genes(data, features)
+    out = []
+    for feature, column in zip(features, index, strict=True):
+        symbol, ensembl = resolver.column_ids(int(column))
+        given = feature.gene
+        out.append(
+            Feature(
+                feature.name,
+                "gene",
+                symbol=symbol or given.symbol,
+                ensembl=ensembl or given.ensembl,
+            )
+        )
+    return out
+
+
+def _locate_genes(data, genes: Sequence[Feature]) -> tuple[GeneResolver, np.ndarray]:
+    """Return the resolver over ``data`` and the column of each gene feature; InputError when a
+    gene is not found or two genes take one column, saying how this matrix names its genes."""
+    resolver = GeneResolver.for_data(data)
+    match = resolver.match_genes("model genes", [f.gene for f in genes])
+    if (match.indices >= 0).all():
+        return resolver, match.indices
+    missing = [f for f, i in zip(genes, match.indices, strict=True) if i < 0]
+    message = (
+        f"{len(missing)} of the model's {len(genes)} genes not found in this matrix "
+        f"({resolver.n_vars} {'genes' if _is_anndata(data) else 'columns'} named by "
+        f"{resolver.naming}): {_preview(f.label for f in missing)}."
+    )
+    if match.notes:
+        message += " " + "; ".join(match.notes) + "."
+    by_ensembl_only = [f for f in missing if f.gene.symbol is None]
+    by_symbol_only = [f for f in missing if f.gene.ensembl is None]
+    if by_ensembl_only and not resolver.by_ensembl:
+        message += (
+            f" {len(by_ensembl_only)} of them are known by Ensembl ID only (no symbol in the "
+            "training matrix or the shipped name table): name this matrix's genes by Ensembl "
+            "ID, or give the model these genes by symbol (genes=, or train on a matrix with "
+            "var['symbol'])."
+        )
+    elif by_symbol_only and resolver.by_ensembl and not resolver.has_symbols:
+        message += f" {len(by_symbol_only)} of them are known by symbol only: " + (
+            "add the genes' symbols as var['symbol'] (or name the genes by symbol)."
+            if _is_anndata(data)
+            else "name the table's gene columns by symbol."
+        )
+    elif not match.notes:
+        message += (
+            " They are not measured here (a matrix filtered, e.g. to its most variable genes, "
+            "lacks them): keep every model gene in the matrix, or retrain on the genes it has."
+        )
+    raise InputError(message)
 
 
 def _default_features(data, table: pd.DataFrame) -> list[str]:

@@ -5,6 +5,10 @@ other Ensembl IDs (alternate haplotypes), its symbol (var names or ``var["symbol
 then its aliases and previous symbols. A name that several genes claim (``AK3L1`` is an alias of
 AK4 and AK3) or that matches several columns is never used: the gene counts as missing and the
 reason is reported.
+
+The same resolver places model genes (``RadiosensitivityModel(genes=...)``): a model records the
+symbol and Ensembl ID of each gene it resolved, so it finds them again in a matrix named the
+other way.
 """
 
 from __future__ import annotations
@@ -85,15 +89,18 @@ class GeneResolver:
 
     def __init__(self, var_names: Sequence[str], symbols: Sequence[str] | None = None) -> None:
         self.n_vars = len(var_names)
+        self.var_names = [str(name) for name in var_names]
         self._by_ensembl: dict[str, list[int]] = {}
         self._by_name: dict[str, list[int]] = {}
-        for i, name in enumerate(var_names):
-            name = str(name)
+        self._symbol: list[str | None] = [None] * self.n_vars
+        for i, name in enumerate(self.var_names):
             ensembl = split_ensembl(name)
             if ensembl:
                 self._by_ensembl.setdefault(ensembl, []).append(i)
             else:
                 self._by_name.setdefault(name.upper(), []).append(i)
+                self._symbol[i] = name
+        self.has_symbols = symbols is not None
         if symbols is not None:
             if len(symbols) != self.n_vars:
                 raise ValueError("symbols must have one entry per column")
@@ -101,9 +108,47 @@ class GeneResolver:
                 if not isinstance(symbol, str) or not symbol:
                     continue  # missing symbol (None or NaN)
                 key = symbol.upper()
+                self._symbol[i] = symbol
                 if i not in self._by_name.get(key, ()):
                     self._by_name.setdefault(key, []).append(i)
         self._table = name_table()
+
+    @classmethod
+    def for_data(cls, data) -> GeneResolver:
+        """Return a resolver over an AnnData's var (names and optional ``var["symbol"]``) or a
+        DataFrame's columns."""
+        if hasattr(data, "var_names"):
+            symbols = data.var["symbol"].tolist() if "symbol" in data.var else None
+            return cls(data.var_names.tolist(), symbols)
+        return cls([str(c) for c in data.columns])
+
+    @property
+    def naming(self) -> str:
+        """Describe how the columns name genes, for messages: ``"Ensembl IDs"``, ``"symbols"``,
+        ``"Ensembl IDs with symbols in var['symbol']"`` or a mix."""
+        n_ensembl = sum(len(v) for v in self._by_ensembl.values())
+        if n_ensembl and n_ensembl < self.n_vars:
+            kind = f"a mix of Ensembl IDs ({n_ensembl}) and other names ({self.n_vars - n_ensembl})"
+        else:
+            kind = "Ensembl IDs" if n_ensembl else "symbols"
+        return kind + (" with symbols in var['symbol']" if self.has_symbols else "")
+
+    @property
+    def by_ensembl(self) -> bool:
+        """True when at least half of the columns are named by Ensembl ID."""
+        return 2 * sum(len(v) for v in self._by_ensembl.values()) >= max(self.n_vars, 1)
+
+    def column_ids(self, column: int) -> tuple[str | None, str | None]:
+        """Return ``(symbol, Ensembl ID)`` of a column, as far as the matrix and the shipped
+        name table tell (None where neither does)."""
+        ensembl = split_ensembl(self.var_names[column])
+        symbol = self._symbol[column]
+        if symbol is None and ensembl:
+            symbol = self._table.symbol_of.get(ensembl)
+        if ensembl is None and symbol:
+            known = self._table.ensembl_of.get(symbol.upper(), ())
+            ensembl = known[0] if len(known) == 1 else None
+        return symbol, ensembl
 
     def _unique(self, hits: list[int], what: str, notes: list[str], label: str) -> int | None:
         if len(hits) == 1:
@@ -164,16 +209,21 @@ class GeneResolver:
 
     def match(self, signature: Signature) -> SignatureMatch:
         """Match all genes of a signature; a column claimed by two genes is used by neither."""
+        return self.match_genes(signature.name, signature.genes)
+
+    def match_genes(self, name: str, genes: Sequence[Gene]) -> SignatureMatch:
+        """Match a list of genes (a signature's, a model's) named ``name``; a column claimed by
+        two genes is used by neither."""
         notes: list[str] = []
-        resolved = [self.resolve(g, notes) for g in signature.genes]
+        resolved = [self.resolve(g, notes) for g in genes]
         indices = np.array([i for i, _ in resolved], dtype=np.int64)
         how = [h for _, h in resolved]
         for column in np.unique(indices[indices >= 0]):
             twice = np.flatnonzero(indices == column)
             if len(twice) > 1:
-                labels = ", ".join(signature.genes[i].label for i in twice)
+                labels = ", ".join(genes[i].label for i in twice)
                 notes.append(f"{labels} resolve to the same column; none of them used")
                 indices[twice] = -1
                 for i in twice:
                     how[i] = "ambiguous"
-        return SignatureMatch(name=signature.name, indices=indices, how=how, notes=notes)
+        return SignatureMatch(name=name, indices=indices, how=how, notes=notes)

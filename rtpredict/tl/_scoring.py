@@ -116,8 +116,7 @@ def collect(
 
 def resolver(adata: AnnData) -> GeneResolver:
     """Return a gene resolver over ``adata.var`` (index and optional ``symbol`` column)."""
-    symbols = adata.var["symbol"].tolist() if "symbol" in adata.var else None
-    return GeneResolver(adata.var_names.tolist(), symbols)
+    return GeneResolver.for_data(adata)
 
 
 def score_label(signature: Signature, method: str) -> str:
