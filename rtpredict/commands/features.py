@@ -6,6 +6,8 @@ catalog signature, each with its coverage), the DNA features of tumours with a v
 (``--variants``; the others get missing values) and a TSV of those columns. Cohort-relative
 scores (Buffa, Toustrup) use frozen reference statistics from --reference; without it they are
 built from the input cohort, saved next to the output, recorded in uns, and a warning says so.
+The scale of X is detected (``rtpredict.tl.detect_scale``) or given with ``--scale``; a signature
+whose rule is not valid on it is refused with the reason.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ logger = logging.getLogger("rtpredict.features")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's options."""
+    from rtpredict.signatures._model import SCALES
+
     parser.add_argument("input", type=Path, help="cohort .h5ad (e.g. results/cohort.h5ad)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="features .h5ad to write")
     parser.add_argument(
@@ -86,6 +90,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="override each signature's minimum fraction of measured genes (RSI needs all 10)",
     )
+    parser.add_argument(
+        "--scale",
+        choices=tuple(SCALES),
+        help="scale of X (default: detected); signatures not valid on it are refused",
+    )
 
 
 def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
@@ -93,6 +102,7 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     from rtpredict import tl as rtl
     from rtpredict.io import read_h5ad, sha256_file
     from rtpredict.tl._reference_statistics import _compute as reference_statistics_of
+    from rtpredict.tl._scale import input_scale
 
     saved = args.output.with_name(args.output.name.removesuffix(".h5ad") + ".reference.json")
     if args.reference is not None and str(args.reference).startswith("default:"):
@@ -107,7 +117,11 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     if args.reference is not None:
         cohort = read_h5ad(args.reference)
         stats = rtl.reference_statistics(
-            cohort, signatures, source=str(args.reference), min_coverage=args.min_coverage
+            cohort,
+            signatures,
+            source=str(args.reference),
+            min_coverage=args.min_coverage,
+            scale=args.scale,
         )
         origin = {"source": str(args.reference), "sha256": sha256_file(args.reference)}
     else:
@@ -118,6 +132,7 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
             layer=None,
             min_coverage=args.min_coverage,
             source=f"{args.input} (the scored cohort itself)",
+            scale=input_scale(adata, None, args.scale),
             report=False,
         )
         origin = {"source": "input cohort (cohort-relative)", "sha256": sha256_file(args.input)}
@@ -180,10 +195,15 @@ def run(args: argparse.Namespace) -> int:
         signatures += list(extra.values())
     stats, origin = _reference(args, adata, signatures)
 
-    rtl.score_rsi(adata)
+    rtl.score_rsi(adata, scale=args.scale)
     rtl.gard(adata, target_gard=args.target_gard)
     rtl.score_signatures(
-        adata, signatures, method=args.method, reference=stats, min_coverage=args.min_coverage
+        adata,
+        signatures,
+        method=args.method,
+        reference=stats,
+        min_coverage=args.min_coverage,
+        scale=args.scale,
     )
     columns = ["rsi", "rsi_coverage", "gard"]
     columns += ["gard_fractions_to_target"] if args.target_gard is not None else []
@@ -197,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
     params = {"method": args.method, "signature_files": [str(p) for p in args.signatures]}
     params |= {"target_gard": args.target_gard} if args.target_gard is not None else {}
     params |= {"min_coverage": args.min_coverage} if args.min_coverage is not None else {}
+    params |= {"scale": adata.uns["signatures"]["scale"]}
     params |= {"dna_tumours": len(args.variants), "callable_mb": args.callable_mb}
     params |= {"expression": not args.no_expression}
     provenance["features"] = {

@@ -18,6 +18,7 @@ from rtpredict.signatures._links import signature_columns
 from rtpredict.signatures._model import (
     METHODS,
     REFERENCE_METHODS,
+    SCALES,
     Gene,
     Rule,
     Signature,
@@ -30,6 +31,7 @@ from rtpredict.signatures._resolve import GeneResolver, SignatureMatch, name_tab
 __all__ = [
     "METHODS",
     "REFERENCE_METHODS",
+    "SCALES",
     "Gene",
     "GeneResolver",
     "Rule",

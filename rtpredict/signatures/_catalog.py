@@ -19,11 +19,12 @@ def _catalog() -> dict[str, Signature]:
         if not entry.name.endswith(".yaml"):
             continue
         source = f"rtpredict/signatures/catalog/{entry.name}"
-        signature = signature_from_mapping(
-            parse_yaml(entry.read_text(encoding="utf-8"), source), source
-        )
+        raw = parse_yaml(entry.read_text(encoding="utf-8"), source)
+        signature = signature_from_mapping(raw, source)
         if signature.name != entry.name.removesuffix(".yaml"):
             raise InputError(f"{source}: name {signature.name!r} differs from the file name.")
+        if "scales" not in raw["rule"]:
+            raise InputError(f"{source}: rule.scales missing; a catalog signature declares them.")
         signatures[signature.name] = signature
     return signatures
 

@@ -24,6 +24,27 @@ METHODS = (
 REFERENCE_METHODS = frozenset({"median_dichotomy", "mean_z"})
 #: default minimum fraction of a signature's genes that must be measured
 DEFAULT_MIN_COVERAGE = 0.8
+#: expression scales a rule may declare valid (``rule.scales``); rtpredict.tl detects which one
+#: a matrix is on (:func:`rtpredict.tl.detect_scale`) or takes it from ``scale=``
+SCALES = {
+    "counts": "raw read or fragment counts (integers, not normalised for depth or gene length)",
+    "tpm": "linear abundance: TPM, or another linear normalised abundance",
+    "log1p_tpm": "natural log of TPM + 1, what rtpredict's workflow writes to X",
+    "log_microarray": "another log scale: log2 or log10 microarray intensities (also "
+    "log2(TPM + 1) and other logs of normalised expression)",
+    "zscore": "per-gene standardised or centred values (z-scores across tumours)",
+}
+#: scales of a signature that declares none (log1p TPM is the scale its rule is written for)
+DEFAULT_SCALES = ("log1p_tpm",)
+DEFAULT_SCALES_REASON = (
+    "the signature declares no other scale (rule.scales); its rule is written for log1p TPM"
+)
+#: scales of a within-sample rank rule (plain gene sets: singscore, ssGSEA)
+RANK_SCALES = ("tpm", "log1p_tpm", "log_microarray")
+RANK_SCALES_REASON = (
+    "within-sample ranks are the same on any monotone scale of normalised expression; raw "
+    "counts rank by gene length too and per-gene z-scores reorder the genes"
+)
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 _ENSEMBL = re.compile(r"^(ENS[A-Z]*G\d{11})(?:\.\d+)?(_PAR_Y)?$")
@@ -62,13 +83,19 @@ class Gene:
 
 @dataclass(frozen=True)
 class Rule:
-    """How a signature is scored: the method, the expression scale and the coverage floor."""
+    """How a signature is scored: the method, the expression scale and the coverage floor.
+
+    ``scales`` are the `SCALES` the rule is valid on, ``scales_reason`` says why (one line); the
+    scoring tools refuse the signature on any other scale with that reason.
+    """
 
     method: str
     expression: str = "log1p(TPM)"
     min_coverage: float = DEFAULT_MIN_COVERAGE
     offset: float | None = None
     description: str = ""
+    scales: tuple[str, ...] = DEFAULT_SCALES
+    scales_reason: str = DEFAULT_SCALES_REASON
 
 
 @dataclass(frozen=True)
@@ -165,12 +192,28 @@ def signature_from_mapping(raw: Any, source: str) -> Signature:
         raise _fail(
             source, "rule.offset", "geometric_mean needs an offset > 0", "Add e.g. offset: 0.01."
         )
+    scales = rule_raw.get("scales", DEFAULT_SCALES)
+    if (
+        isinstance(scales, str)
+        or not isinstance(scales, list | tuple)
+        or not scales
+        or not set(scales) <= set(SCALES)
+    ):
+        raise _fail(
+            source, "rule.scales", f"{scales!r} is not a list of scales", f"Use {tuple(SCALES)}."
+        )
+    if "scales" in rule_raw and not str(rule_raw.get("scales_reason", "")).strip():
+        raise _fail(
+            source, "rule.scales_reason", "missing", "Say in one line why the rule fits them."
+        )
     rule = Rule(
         method=rule_raw["method"],
         expression=str(rule_raw.get("expression", "log1p(TPM)")),
         min_coverage=float(min_coverage),
         offset=float(offset) if offset is not None else None,
         description=str(rule_raw.get("description", "")).strip(),
+        scales=tuple(scales),
+        scales_reason=str(rule_raw.get("scales_reason", DEFAULT_SCALES_REASON)).strip(),
     )
     genes_raw = raw.get("genes")
     if not isinstance(genes_raw, list) or not genes_raw:
@@ -226,6 +269,8 @@ def gene_set(
             "method": "gene_set",
             "expression": "within-sample ranks",
             "min_coverage": DEFAULT_MIN_COVERAGE if min_coverage is None else min_coverage,
+            "scales": list(RANK_SCALES),
+            "scales_reason": RANK_SCALES_REASON,
         },
         "genes": _distinct(str(g) for g in genes),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rtpredict.tl._dna_features import dna_features
 from rtpredict.tl._gard import gard
 from rtpredict.tl._reference_statistics import ReferenceStatistics, reference_statistics
+from rtpredict.tl._scale import Scale, detect_scale
 from rtpredict.tl._score_as_signatures import catalog_feature_genes, score_as_signatures
 from rtpredict.tl._score_rsi import score_rsi
 from rtpredict.tl._score_signatures import CohortRelativeWarning, score_signatures
@@ -14,7 +15,9 @@ __all__ = [
     "CohortRelativeWarning",
     "CoverageWarning",
     "ReferenceStatistics",
+    "Scale",
     "catalog_feature_genes",
+    "detect_scale",
     "dna_features",
     "gard",
     "reference_statistics",

@@ -23,6 +23,7 @@ from rtpredict.errors import InputError
 from rtpredict.io._atomic import write_text_atomic
 from rtpredict.signatures import Signature
 from rtpredict.tl import _scoring
+from rtpredict.tl._scale import Scale, detect_scale, input_scale, require_scale
 
 logger = logging.getLogger("rtpredict.tl")
 
@@ -52,7 +53,12 @@ class ReferenceStatistics:
     n_tumours
         Size of the reference cohort.
     expression
-        The expression the statistics were computed on (e.g. ``"X (log1p TPM)"``).
+        The expression the statistics were computed on (``"X"`` or ``"layers['name']"``;
+        ``"X (log1p TPM)"`` in older files).
+    scale
+        The scale of that expression (:func:`detect_scale`, or declared); scoring refuses to
+        compare a matrix on another scale with it. Files without one were built on the
+        workflow's log1p TPM.
     source
         Where the reference came from (file name, cohort description).
     """
@@ -61,6 +67,7 @@ class ReferenceStatistics:
     scores: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     n_tumours: int = 0
     expression: str = "X (log1p TPM)"
+    scale: str = "log1p_tpm"
     source: str = ""
     rtpredict_version: str = ""
 
@@ -105,6 +112,7 @@ class ReferenceStatistics:
             "version": VERSION,
             "n_tumours": self.n_tumours,
             "expression": self.expression,
+            "scale": self.scale,
             "source": self.source,
             "rtpredict_version": self.rtpredict_version,
             "genes": self.genes,
@@ -143,6 +151,7 @@ class ReferenceStatistics:
             },
             n_tumours=int(raw.get("n_tumours", 0)),
             expression=str(raw.get("expression", "")),
+            scale=str(raw.get("scale", "log1p_tpm")),
             source=str(raw.get("source", "")),
             rtpredict_version=str(raw.get("rtpredict_version", "")),
         )
@@ -187,13 +196,15 @@ def reference_statistics(
     layer: str | None = None,
     min_coverage: float | None = None,
     source: str = "",
+    scale: str | None = None,
 ) -> ReferenceStatistics:
     """Compute frozen reference statistics from a reference cohort.
 
     Parameters
     ----------
     adata
-        The reference cohort (tumours x genes), ``X`` log1p(TPM).
+        The reference cohort (tumours x genes), ``X`` log1p(TPM) or another scale that its
+        signatures' rules are valid on.
     signatures
         Which signatures' genes to summarise (as in :func:`score_signatures`); by default the
         whole catalog.
@@ -205,14 +216,21 @@ def reference_statistics(
         against these statistics. A signature below it gets no score summary (logged once).
     source
         A description stored with the statistics (file name, cohort, date).
+    scale
+        The expression scale (a key of :data:`rtpredict.signatures.SCALES`); None detects it
+        (:func:`detect_scale`). Stored with the statistics; a signature whose rule is not
+        valid on it is refused (InputError).
 
     Returns
     -------
     The statistics: per-gene median, mean and SD (ddof=1) for every resolved signature gene,
-    and each signature's score median and range on the reference tumours.
+    each signature's score median and range on the reference tumours, and the scale.
     """
     chosen = _scoring.collect(signatures, min_coverage=min_coverage)
-    return _compute(adata, chosen, layer=layer, min_coverage=min_coverage, source=source)
+    found = input_scale(adata, layer, scale)
+    return _compute(
+        adata, chosen, layer=layer, min_coverage=min_coverage, source=source, scale=found
+    )
 
 
 def _compute(
@@ -222,9 +240,11 @@ def _compute(
     layer: str | None,
     min_coverage: float | None,
     source: str,
+    scale: Scale,
     report: bool = True,
 ) -> ReferenceStatistics:
-    """Compute the statistics of ``chosen``; ``report`` logs coverage shortfalls (once each)."""
+    """Compute the statistics of ``chosen`` on a matrix of ``scale``; ``report`` logs coverage
+    shortfalls (once each)."""
     from rtpredict import __version__
 
     if adata.n_obs < 2:
@@ -236,6 +256,7 @@ def _compute(
             MIN_RECOMMENDED_TUMOURS,
         )
     X = _scoring.expression(adata, layer)
+    require_scale(chosen, scale)
     genes = _scoring.resolver(adata)
     keys: dict[str, int] = {}
     for s in chosen:
@@ -254,7 +275,8 @@ def _compute(
             for j, key in enumerate(keys)
         },
         n_tumours=int(adata.n_obs),
-        expression="X (log1p TPM)" if layer is None else f"layers[{layer!r}]",
+        expression="X" if layer is None else f"layers[{layer!r}]",
+        scale=scale.name,
         source=source,
         rtpredict_version=__version__,
     )
@@ -263,6 +285,7 @@ def _compute(
         "ties": "average",
         "reference": reference,
         "min_coverage": min_coverage,
+        "scale": scale,
     }
     runs = [("singscore", chosen, report)]
     gene_sets = [s for s in chosen if s.rule.method == "gene_set"]
@@ -283,19 +306,22 @@ def as_reference(
     signatures: list[Signature],
     *,
     layer: str | None,
+    scale: Scale,
     min_coverage: float | None = None,
 ) -> tuple[ReferenceStatistics | None, str]:
     """Return usable reference statistics and a description of where they came from.
 
     None builds them from ``adata`` itself when a signature needs them (cohort-relative scores;
     the caller warns). Statistics built here use ``min_coverage`` and log nothing: the caller's
-    own scoring reports each coverage shortfall once.
+    own scoring reports each coverage shortfall once. ``scale`` is ``adata``'s; a reference
+    AnnData's own scale is detected unless ``scale`` was declared (then it holds for both).
     """
     options = {"layer": layer, "min_coverage": min_coverage, "report": False}
     if isinstance(reference, ReferenceStatistics):
         return reference, reference.source or "given ReferenceStatistics"
     if isinstance(reference, AnnData):
-        stats = _compute(reference, signatures, source="given AnnData", **options)
+        own = scale if scale.source == "declared" else detect_scale(reference, layer=layer)
+        stats = _compute(reference, signatures, source="given AnnData", scale=own, **options)
         return stats, "computed from the given reference AnnData"
     if isinstance(reference, str | os.PathLike):
         return ReferenceStatistics.load(reference), str(reference)
@@ -306,5 +332,5 @@ def as_reference(
         )
     if not any(s.needs_reference for s in signatures):
         return None, "none needed"
-    stats = _compute(adata, signatures, source="the scored cohort itself", **options)
+    stats = _compute(adata, signatures, source="the scored cohort itself", scale=scale, **options)
     return stats, "the scored cohort itself"

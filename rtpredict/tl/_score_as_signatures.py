@@ -24,7 +24,8 @@ def score_as_signatures(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) 
     (``hx_buffa_hypoxia`` scored with ``key_added="hx"``) is scored by that signature's rule; any
     other name as a plain gene set (singscore).
     Reference statistics of cohort-relative rules come from ``adata`` itself (no warning: the
-    controls are compared within one cohort).
+    controls are compared within one cohort). The expression scale is the one the scoring tools
+    were told (``scale=``, recorded in ``uns[key]["scale"]``) for these columns, else detected.
 
     Returns
     -------
@@ -46,8 +47,23 @@ def score_as_signatures(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) 
         signatures.append(replace(template, name=name, genes=members, source="random control"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CohortRelativeWarning)
-        scored = score_signatures(adata, signatures, copy=True)
+        scored = score_signatures(
+            adata, signatures, scale=_declared_scale(adata, gene_sets), copy=True
+        )
     return scored.obs[list(gene_sets)].copy()
+
+
+def _declared_scale(adata: AnnData, names) -> str | None:
+    """Return the ``scale=`` the scoring tools were given for any of the columns ``names``
+    (their ``uns`` record), or None when they detected it."""
+    for record in adata.uns.values():
+        if not isinstance(record, Mapping) or not isinstance(record.get("columns"), Mapping):
+            continue
+        scale = record.get("scale")
+        linked = bool(set(record["columns"]) & set(names))
+        if linked and isinstance(scale, Mapping) and scale.get("source") == "declared":
+            return str(scale["name"])
+    return None
 
 
 def catalog_feature_genes(adata: AnnData, features: Sequence[str]) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ from anndata import AnnData
 from rtpredict.signatures import Signature
 from rtpredict.tl import _scoring
 from rtpredict.tl._reference_statistics import ReferenceStatistics, as_reference
+from rtpredict.tl._scale import input_scale
 
 
 class CohortRelativeWarning(UserWarning):
@@ -47,6 +48,7 @@ def score_signatures(
     layer: str | None = None,
     min_coverage: float | None = None,
     ties: str = "average",
+    scale: str | None = None,
     copy: bool = False,
 ) -> AnnData | None:
     """Score radiotherapy signatures (or your own gene sets) in each tumour.
@@ -56,11 +58,17 @@ def score_signatures(
     ``{name: [genes]}`` mapping) by ``method``: singscore (Foroutan 2018) or raw ssGSEA (Barbie
     2009; not range-normalised, so that a tumour's score does not depend on the others).
 
+    Each signature's rule is valid on some expression scales only (``rule.scales`` in its
+    catalog file): the matrix's scale is detected (:func:`detect_scale`) or taken from
+    ``scale``, and a signature not valid on it is refused with an InputError giving the reason
+    (e.g. cytolytic activity needs linear TPM, which log microarray values are not).
+
     Parameters
     ----------
     adata
-        Tumours x genes; ``X`` log1p(TPM), ``var`` names Ensembl IDs (any version) or symbols,
-        optional ``var["symbol"]``; ``layers["tpm"]`` for geometric means (else expm1 of X).
+        Tumours x genes; ``X`` log1p(TPM) (or another scale, see ``scale``), ``var`` names
+        Ensembl IDs (any version) or symbols, optional ``var["symbol"]``; ``layers["tpm"]`` for
+        geometric means (else expm1 of X, or X itself on the ``tpm`` scale).
     signatures
         Catalog names, Signature records, or a mapping name -> list of genes (symbols, Ensembl
         IDs or aliases). None: every catalog signature except RSI (see :func:`score_rsi`).
@@ -80,6 +88,11 @@ def score_signatures(
         Override every signature's minimum fraction of measured genes (RSI always needs 1.0).
     ties
         ssGSEA tie handling: ``"average"`` (order-free) or ``"gseapy"``.
+    scale
+        The scale of ``X`` (or ``layer``): ``"counts"``, ``"tpm"``, ``"log1p_tpm"``,
+        ``"log_microarray"`` or ``"zscore"`` (:data:`rtpredict.signatures.SCALES`). None
+        detects it; state it when the detection is wrong. It also holds for a reference
+        AnnData; frozen reference statistics must have been computed on the same scale.
     copy
         Return a modified copy instead of writing into ``adata``.
 
@@ -89,14 +102,18 @@ def score_signatures(
     where coverage falls short, with the reason logged and kept in ``uns``),
     ``obs[f"{name}_reference_percentile"]`` (0–100, the score's place among the reference
     cohort's, from the reference statistics' quantiles) when a reference holds them, and
-    ``uns[key]`` with ``params``, per-signature bookkeeping, the reference statistics used and
+    ``uns[key]`` with ``params``, ``scale`` (name, ``"detected"`` or ``"declared"``, and the
+    evidence), per-signature bookkeeping, the reference statistics used and
     ``columns`` (obs column -> signature name), which keeps prefixed columns linked to their
     catalog signature for models and random gene-set controls
     (:func:`rtpredict.signatures.signature_columns`).
     """
     adata = adata.copy() if copy else adata
     chosen = _scoring.collect(signatures, min_coverage=min_coverage)
-    stats, origin = as_reference(reference, adata, chosen, layer=layer, min_coverage=min_coverage)
+    found = input_scale(adata, layer, scale)
+    stats, origin = as_reference(
+        reference, adata, chosen, layer=layer, scale=found, min_coverage=min_coverage
+    )
     if reference is None and stats is not None:
         warnings.warn(
             "no reference statistics given: medians, means and SDs come from the scored cohort "
@@ -113,6 +130,7 @@ def score_signatures(
         ties=ties,
         reference=stats,
         min_coverage=min_coverage,
+        scale=found,
     )
     prefix = f"{key_added}_" if key_added else ""
     for item in scored:
@@ -133,8 +151,10 @@ def score_signatures(
     params |= {"layer": layer} if layer is not None else {}
     params |= {"key_added": key_added} if key_added else {}
     params |= {"min_coverage": min_coverage} if min_coverage is not None else {}
+    params |= {"scale": scale} if scale is not None else {}
     record: dict = {
         "params": params,
+        "scale": found.to_dict(),
         "signatures": {i.signature.name: signature_record(i, method) for i in scored},
         "columns": {prefix + s.name: s.name for s in chosen},
     }

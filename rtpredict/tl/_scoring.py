@@ -7,7 +7,12 @@ Which expression each rule reads (documented choice):
   ``mean`` and ``weighted_sum`` use it as is, and the rank rules (``rsi_rank``, ``gene_set``)
   rank it (ranks are the same on TPM, any per-sample monotone scale gives the same result).
 - ``layers["tpm"]`` (linear TPM) for ``geometric_mean`` (cytolytic activity is defined on TPM);
-  when that layer is absent, ``expm1`` of the log-scale matrix, which is the same numbers.
+  when that layer is absent, ``expm1`` of the log-scale matrix, which is the same numbers, and
+  the matrix itself when its scale is ``tpm``.
+
+Each signature's rule is valid on the scales its catalog file lists (``rule.scales``); the
+matrix's scale is detected or declared (:mod:`rtpredict.tl._scale`) and a signature not valid
+on it is refused with its reason before anything is scored.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from rtpredict.signatures import (
     get_signature,
     load_catalog,
 )
+from rtpredict.tl._scale import Scale, require_scale
 
 logger = logging.getLogger("rtpredict.tl")
 
@@ -51,14 +57,17 @@ def expression(adata: AnnData, layer: str | None) -> np.ndarray:
     return kernels.as_matrix(np.asarray(matrix))
 
 
-def tpm(adata: AnnData, log_expression: np.ndarray) -> np.ndarray:
-    """Return linear TPM: ``layers["tpm"]`` if present, else ``expm1`` of the log-scale matrix."""
+def tpm(adata: AnnData, expression: np.ndarray, scale: Scale) -> np.ndarray:
+    """Return linear TPM: the matrix itself on the ``tpm`` scale, else ``layers["tpm"]`` if
+    present, else ``expm1`` of the log1p(TPM) matrix."""
+    if scale.name == "tpm":
+        return expression
     if "tpm" in adata.layers:
         matrix = adata.layers["tpm"]
         matrix = matrix.toarray() if sparse.issparse(matrix) else np.asarray(matrix)
         return kernels.as_matrix(matrix)
     logger.info("no layers['tpm']: using expm1 of the log1p(TPM) matrix for geometric means")
-    return np.expm1(log_expression)
+    return np.expm1(expression)
 
 
 def require_finite(matrix: np.ndarray, columns: np.ndarray | None, what: str) -> None:
@@ -172,17 +181,29 @@ def score(
     ties: str,
     reference,
     min_coverage: float | None,
+    scale: Scale,
     report: bool = True,
 ) -> list[Scored]:
     """Score every signature on ``adata``; reference statistics only where a rule needs them.
 
-    ``reference`` is a :class:`~rtpredict.tl.ReferenceStatistics` or None. ``report`` logs why a
+    ``reference`` is a :class:`~rtpredict.tl.ReferenceStatistics` or None. ``scale`` is the
+    matrix's (`rtpredict.tl._scale.input_scale`): a signature not valid on it, or a reference
+    computed on another scale, is refused with an InputError. ``report`` logs why a
     signature is scored NaN (off for internal runs, so each problem is logged once).
     """
     if method not in GENE_SET_METHODS:
         raise InputError(f"method must be one of {GENE_SET_METHODS}, got {method!r}.")
     if reference is None and any(s.needs_reference for s in signatures):
         raise ValueError("reference statistics are required for median_dichotomy and mean_z")
+    require_scale(signatures, scale)
+    relative = sorted(s.name for s in signatures if s.needs_reference)
+    if relative and reference.scale != scale.name:
+        raise InputError(
+            f"{', '.join(relative)} compare each tumour with reference statistics computed on "
+            f"the {reference.scale} scale, but this matrix is {scale}. Build the reference "
+            "from a cohort on the same scale (rtpredict.tl.reference_statistics), or state "
+            "this matrix's scale with scale= if it was misdetected."
+        )
     X = expression(adata, layer)
     genes = resolver(adata)
     n = adata.n_obs
@@ -240,7 +261,7 @@ def score(
     if log_sets:
         _score_rules(X, log_sets, columns, reference, scores)
     if tpm_sets:
-        _score_rules(tpm(adata, X), tpm_sets, columns, reference, scores)
+        _score_rules(tpm(adata, X, scale), tpm_sets, columns, reference, scores)
     return [
         Scored(
             s,
