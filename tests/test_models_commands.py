@@ -197,3 +197,20 @@ def test_predict_with_several_models_keys_each_by_name(files, tmp_path):
     assert {"local_prediction", "other_prediction"} <= set(scored.obs)
     assert {"local_shap", "other_shap"} <= set(scored.obsm)
     assert cli.main([*argv, "-o", str(out), "--key-added", "x"]) == 2
+
+
+def test_train_takes_time_unit_and_positive(tmp_path):
+    adata, _ = _cohort()
+    table = adata.obs.assign(
+        recurrence_months=adata.obs.pop("recurrence_years") * 12,
+        recurrence_event=adata.obs["recurrence_event"].map({1: "relapse", 0: "none"}),
+    )
+    tsv = tmp_path / "months.tsv"
+    table.to_csv(tsv, sep="\t", index_label="sample_id")
+    out = tmp_path / "model.json"
+    argv = ["train", str(tsv), "-o", str(out), "--target", "recurrence", "--features", "rsi"]
+    argv += [*FAST, "--time-unit", "months", "--positive", "relapse"]
+    assert cli.main(argv) == 0
+    card = json.loads((tmp_path / "model.card.json").read_text())
+    assert card["target"]["columns"] == ["recurrence_event", "recurrence_months"]
+    assert (card["target"]["time_unit"], card["target"]["positive"]) == ("months", "relapse")

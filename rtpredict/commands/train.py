@@ -8,9 +8,11 @@ covariates and random gene sets, fits on all tumours and writes ``OUT`` (booster
 
 YAML keys: ``target``, ``kind``, ``objective``, ``features``, ``genes``, ``layer``, ``horizon``,
 ``params`` (any RadiosensitivityModel parameter: n_estimators, learning_rate, max_depth,
-n_bootstrap, random_state, …), ``validation`` (cv: none|stratified|cohort, n_splits, n_repeats,
-cohort_key, n_random_sets, n_ci_bootstrap, signature_genes: {feature: [gene IDs]}) and ``card``
-(name, title, description, trained_on, data_source, licence).
+n_bootstrap, random_state, time_unit of survival times, positive label of a binary outcome, …;
+``--time-unit`` and ``--positive`` on the command line), ``validation`` (cv:
+none|stratified|cohort, n_splits, n_repeats, cohort_key, n_random_sets, n_ci_bootstrap,
+signature_genes: {feature: [gene IDs]}) and ``card`` (name, title, description, trained_on,
+data_source, licence).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ PARAM_OPTIONS = {
     "n_bootstrap": int,
     "random_state": int,
     "n_jobs": int,
+    "time_unit": str,
+    "positive": str,
 }
 
 
