@@ -208,3 +208,11 @@ def test_bootstrap_boosters_train_n_jobs_at_a_time(cohort, monkeypatch):
     model.fit(adata)
     assert threads == [2, 1, 1, 1, 1]  # the main booster on both threads, then one each
     assert len(model.bootstrap_) == 4
+
+
+def test_cross_validation_fits_n_jobs_folds_at_a_time_without_bootstrap(cohort, monkeypatch):
+    adata, signal = cohort
+    threads = _meeting_train(monkeypatch, lambda params: True)
+    model = RadiosensitivityModel(genes=signal, n_estimators=5, n_jobs=2)  # n_bootstrap=20
+    cross_validate(model, adata, n_splits=4, n_random_sets=0, n_ci_bootstrap=0, baselines=None)
+    assert threads == [1, 1, 1, 1]  # one booster per fold: no bootstrap boosters in folds

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +29,7 @@ from rtpredict.models._baselines import (
     with_input,
 )
 from rtpredict.models._card import jsonable
-from rtpredict.models._model import RadiosensitivityModel
+from rtpredict.models._model import RadiosensitivityModel, n_workers
 from rtpredict.models._random_sets import (
     ScoreFn,
     mean_log_expression,
@@ -153,7 +154,7 @@ def cross_validate(
     ----------
     model
         An unfitted (or fitted: it is cloned) `RadiosensitivityModel`; fitted per fold without
-        bootstrap boosters.
+        bootstrap boosters, ``n_jobs`` folds at a time (one XGBoost thread each).
     data
         AnnData or DataFrame holding features, outcome and (optionally) ``cohort_key``.
     cv
@@ -330,8 +331,7 @@ def _model_oof(estimator, data, splits: list[Split], ctx: _Context) -> dict:
     """Fit the model on each training fold and predict its test fold."""
     out = ctx.empty(with_survival=True)
     fold_rows = []
-    for split in splits:
-        fitted = clone(estimator).fit(_subset(data, split.train))
+    for split, fitted in zip(splits, _fit_folds(estimator, data, splits), strict=True):
         test = _subset(data, split.test)
         unseen = _unseen_categories(fitted, obs_table(test))
         with warnings.catch_warnings():
@@ -354,6 +354,17 @@ def _model_oof(estimator, data, splits: list[Split], ctx: _Context) -> dict:
         )
     out["folds"] = pd.DataFrame(fold_rows)
     return out
+
+
+def _fit_folds(estimator, data, splits: list[Split]) -> list[RadiosensitivityModel]:
+    """Fit a clone of the estimator on each training fold, ``n_jobs`` folds at a time with one
+    XGBoost thread each (all its threads for one fold at a time)."""
+    workers = min(n_workers(estimator.n_jobs), len(splits))
+    if workers > 1:
+        estimator = clone(estimator).set_params(n_jobs=1)
+    parts = [_subset(data, split.train) for split in splits]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda part: clone(estimator).fit(part), parts))
 
 
 def _baseline_oof(baseline, table: pd.DataFrame, splits: list[Split], ctx: _Context) -> dict:
