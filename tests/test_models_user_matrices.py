@@ -1,5 +1,5 @@
 """Issue 14 on users' own matrices: all-NaN features, baselines, the signature catalog link,
-gene-level models' fitting speed."""
+gene-level models' fitting speed and null distribution."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rtpredict.errors import InputError
 from rtpredict.models import EmptyFeatureWarning, RadiosensitivityModel
 from rtpredict.models._model import make_dmatrix
 from rtpredict.models.validation import cross_validate, mean_log_expression
+from rtpredict.report._models import random_sets_text
 from rtpredict.signatures import signature_columns
 from tests.test_models_validation import _cohort
 
@@ -216,3 +217,46 @@ def test_cross_validation_fits_n_jobs_folds_at_a_time_without_bootstrap(cohort, 
     model = RadiosensitivityModel(genes=signal, n_estimators=5, n_jobs=2)  # n_bootstrap=20
     cross_validate(model, adata, n_splits=4, n_random_sets=0, n_ci_bootstrap=0, baselines=None)
     assert threads == [1, 1, 1, 1]  # one booster per fold: no bootstrap boosters in folds
+
+
+# ---------------------------------------------------- gene-level models: null distribution
+@pytest.mark.parametrize("features", [[], ["rsi"]])
+def test_a_model_on_every_gene_gets_a_permuted_outcome_null(cohort, features):
+    adata = cohort[0][:, :20].copy()  # the 10 signal genes and 10 others
+    model = RadiosensitivityModel(features=features, genes=list(adata.var_names), **FAST)
+    result = cross_validate(
+        model, adata, n_splits=3, n_random_sets=6, n_ci_bootstrap=0, baselines=None
+    )
+    sets = result.random_sets
+    assert sets["status"] == "done"  # before: "not applicable"
+    assert sets["null"] == "permuted_outcomes"
+    assert sets["permuted_within"] == "cohort"
+    assert "only 0 genes outside the model's own to draw 20 from" in sets["reason"]
+    assert len(sets["values"]) == 6
+    assert abs(sets["mean"] - 0.5) < 0.1  # permuted outcomes: chance level
+    assert sets["model_percentile"] == 100.0  # the planted signal beats them
+    text = random_sets_text(result.to_dict())
+    assert text.startswith("Against 6 permuted-outcome controls (the same model")
+    assert "shuffled between tumours within cohorts" in text
+
+
+@pytest.mark.parametrize("cv", ["stratified", "cohort"])
+def test_permuted_outcomes_stay_within_cohorts(cohort, monkeypatch, cv):
+    adata, _ = cohort
+    original = RadiosensitivityModel.fit
+    outcomes = adata.obs[["recurrence_event", "recurrence_years"]].to_numpy()
+    own = {tuple(v): c for v, c in zip(outcomes.tolist(), adata.obs.cohort, strict=True)}
+    checked = []
+
+    def fit(self, X, y=None):
+        if y is not None:
+            assert [own[tuple(v)] for v in y.tolist()] == list(X.obs.cohort)
+            checked.append(not np.array_equal(y, X.obs[["recurrence_event", "recurrence_years"]]))
+        return original(self, X, y)
+
+    monkeypatch.setattr(RadiosensitivityModel, "fit", fit)
+    model = RadiosensitivityModel(features=[], genes=list(adata.var_names), **FAST)
+    options = {"n_random_sets": 2, "n_ci_bootstrap": 0, "baselines": None}
+    cross_validate(model, adata, cv=cv, n_splits=3, **options)
+    assert len(checked) == 2 * 3  # two controls x three folds (or cohorts), all permuted
+    assert all(checked)
