@@ -1,16 +1,22 @@
-"""Issue 14 on users' own matrices: all-NaN features, baselines, the signature catalog link."""
+"""Issue 14 on users' own matrices: all-NaN features, baselines, the signature catalog link,
+gene-level models' fitting speed and null distribution."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
+import xgboost as xgb
 from scipy.special import expit
 
 from rtpredict import models
 from rtpredict import tl as rtl
 from rtpredict.errors import InputError
 from rtpredict.models import EmptyFeatureWarning, RadiosensitivityModel
+from rtpredict.models._model import make_dmatrix
 from rtpredict.models.validation import cross_validate, mean_log_expression
+from rtpredict.report._models import random_sets_text
 from rtpredict.signatures import signature_columns
 from tests.test_models_validation import _cohort
 
@@ -299,3 +305,148 @@ def test_missing_gene_errors_fit_the_matrix_at_hand(named_both_ways):
     twice = RadiosensitivityModel("response", genes=["CA9", "ENSG00000107159"], **FAST)
     with pytest.raises(InputError, match="CA9, ENSG00000107159 resolve to the same column"):
         twice.fit(by_ensembl)
+
+
+# ------------------------------------------------------- gene-level models: fitting speed
+def test_boosting_rounds_do_not_reread_feature_names(cohort, monkeypatch):
+    """XGBoost re-reads and compares a named matrix's feature names at every round (a third of
+    each round with 5,000 genes): boosters train on an unnamed matrix and are named after."""
+    adata, _ = cohort
+    original = xgb.DMatrix.feature_names
+    reads = []
+
+    def counted(matrix):
+        names = original.fget(matrix)
+        if names:
+            reads.append(len(names))
+        return names
+
+    monkeypatch.setattr(xgb.DMatrix, "feature_names", property(counted, original.fset))
+    genes = list(adata.var_names)
+    model = RadiosensitivityModel(
+        features=["site"], genes=genes, n_estimators=40, max_depth=2, n_bootstrap=2
+    ).fit(adata)
+    assert len(reads) < 10  # before: at each of the 40 rounds of each of the 3 boosters
+    for booster in (model.booster_, *(m.booster for m in model.bootstrap_)):
+        assert booster.feature_names == ["site", *genes]
+        assert booster.feature_types == ["c"] + ["float"] * len(genes)
+
+
+@pytest.mark.parametrize(
+    ("target", "objective"),
+    [("recurrence", None), ("recurrence", "survival:aft"), ("response", None)],
+)
+def test_boosters_and_predictions_are_those_of_named_pandas_matrices(cohort, target, objective):
+    """Same seeds, same boosters, byte for byte: training unnamed, bootstrap rows sliced from
+    one matrix and predicting from a float32 array change the speed, not the model."""
+    adata = cohort[0].copy()
+    adata.obs.loc[adata.obs_names[:8], "site"] = np.nan
+    adata.X[:5, 1] = np.nan
+    model = RadiosensitivityModel(
+        target,
+        objective=objective,
+        features=["rsi", "site"],
+        genes=list(adata.var_names[:20]),
+        n_estimators=15,
+        max_depth=3,
+        n_bootstrap=3,
+        n_jobs=2,
+    ).fit(adata)
+    frame = model.feature_schema_.frame(adata)
+    values = model.target_.values(adata.obs)
+
+    def pandas_booster(rows, params):
+        train = make_dmatrix(frame.iloc[rows], values[rows], model.target_.objective)
+        return xgb.train(params, train, num_boost_round=15)
+
+    expected = [pandas_booster(np.arange(len(frame)), model._xgb_params(model.random_state))]
+    expected += [
+        pandas_booster(rows, model._xgb_params(seed, nthread=1))
+        for rows, seed in model._bootstrap_rows(values)
+    ]
+    fitted = [model.booster_, *(m.booster for m in model.bootstrap_)]
+    for booster, pandas in zip(fitted, expected, strict=True):
+        assert bytes(booster.save_raw("json")) == bytes(pandas.save_raw("json"))
+    reference = make_dmatrix(frame, None, model.target_.objective)
+    np.testing.assert_array_equal(
+        model.predict_margin(adata), expected[0].predict(reference, output_margin=True)
+    )
+    np.testing.assert_array_equal(
+        model.explain(adata).to_numpy(), expected[0].predict(reference, pred_contribs=True)
+    )
+
+
+def _meeting_train(monkeypatch, meets):
+    """Patch xgb.train to record each call's threads and make the calls ``meets`` selects wait
+    for each other in pairs (so two of them must run at once, or the wait times out)."""
+    train, threads = xgb.train, []
+    pair = threading.Barrier(2, timeout=20)
+
+    def spy(params, dtrain, **kwargs):
+        threads.append(params["nthread"])
+        if meets(params):
+            pair.wait()
+        return train(params, dtrain, **kwargs)
+
+    monkeypatch.setattr(xgb, "train", spy)
+    return threads
+
+
+def test_bootstrap_boosters_train_n_jobs_at_a_time(cohort, monkeypatch):
+    adata, signal = cohort
+    threads = _meeting_train(monkeypatch, lambda params: params["seed"] != 0)
+    model = RadiosensitivityModel(genes=signal, n_estimators=5, n_bootstrap=4, n_jobs=2)
+    model.fit(adata)
+    assert threads == [2, 1, 1, 1, 1]  # the main booster on both threads, then one each
+    assert len(model.bootstrap_) == 4
+
+
+def test_cross_validation_fits_n_jobs_folds_at_a_time_without_bootstrap(cohort, monkeypatch):
+    adata, signal = cohort
+    threads = _meeting_train(monkeypatch, lambda params: True)
+    model = RadiosensitivityModel(genes=signal, n_estimators=5, n_jobs=2)  # n_bootstrap=20
+    cross_validate(model, adata, n_splits=4, n_random_sets=0, n_ci_bootstrap=0, baselines=None)
+    assert threads == [1, 1, 1, 1]  # one booster per fold: no bootstrap boosters in folds
+
+
+# ---------------------------------------------------- gene-level models: null distribution
+@pytest.mark.parametrize("features", [[], ["rsi"]])
+def test_a_model_on_every_gene_gets_a_permuted_outcome_null(cohort, features):
+    adata = cohort[0][:, :20].copy()  # the 10 signal genes and 10 others
+    model = RadiosensitivityModel(features=features, genes=list(adata.var_names), **FAST)
+    result = cross_validate(
+        model, adata, n_splits=3, n_random_sets=6, n_ci_bootstrap=0, baselines=None
+    )
+    sets = result.random_sets
+    assert sets["status"] == "done"  # before: "not applicable"
+    assert sets["null"] == "permuted_outcomes"
+    assert sets["permuted_within"] == "cohort"
+    assert "only 0 genes outside the model's own to draw 20 from" in sets["reason"]
+    assert len(sets["values"]) == 6
+    assert abs(sets["mean"] - 0.5) < 0.1  # permuted outcomes: chance level
+    assert sets["model_percentile"] == 100.0  # the planted signal beats them
+    text = random_sets_text(result.to_dict())
+    assert text.startswith("Against 6 permuted-outcome controls (the same model")
+    assert "shuffled between tumours within cohorts" in text
+
+
+@pytest.mark.parametrize("cv", ["stratified", "cohort"])
+def test_permuted_outcomes_stay_within_cohorts(cohort, monkeypatch, cv):
+    adata, _ = cohort
+    original = RadiosensitivityModel.fit
+    outcomes = adata.obs[["recurrence_event", "recurrence_years"]].to_numpy()
+    own = {tuple(v): c for v, c in zip(outcomes.tolist(), adata.obs.cohort, strict=True)}
+    checked = []
+
+    def fit(self, X, y=None):
+        if y is not None:
+            assert [own[tuple(v)] for v in y.tolist()] == list(X.obs.cohort)
+            checked.append(not np.array_equal(y, X.obs[["recurrence_event", "recurrence_years"]]))
+        return original(self, X, y)
+
+    monkeypatch.setattr(RadiosensitivityModel, "fit", fit)
+    model = RadiosensitivityModel(features=[], genes=list(adata.var_names), **FAST)
+    options = {"n_random_sets": 2, "n_ci_bootstrap": 0, "baselines": None}
+    cross_validate(model, adata, cv=cv, n_splits=3, **options)
+    assert len(checked) == 2 * 3  # two controls x three folds (or cohorts), all permuted
+    assert all(checked)

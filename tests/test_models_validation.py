@@ -259,15 +259,19 @@ def test_result_serialises_to_strict_json(cohort):
     assert result.summary().loc["model", "c_index_within_cohort"].startswith("0.")
 
 
-def test_random_sets_need_an_expression_matrix(cohort):
+def test_without_an_expression_matrix_the_null_permutes_outcomes(cohort):
     adata, signal = cohort
     table = adata.obs.copy()
     model = RadiosensitivityModel("recurrence", features=["signal_score"], **FAST)
     result = cross_validate(
         model, table, n_random_sets=5, signature_genes={"signal_score": signal}, n_ci_bootstrap=0
     )
-    assert result.random_sets["status"] == "not applicable"
-    assert "AnnData" in result.random_sets["reason"]
+    sets = result.random_sets
+    assert sets["status"] == "done"  # before: "not applicable"
+    assert sets["null"] == "permuted_outcomes"
+    assert sets["permuted_within"] == "cohort"
+    assert "random gene sets do not apply: needs an AnnData" in sets["reason"]
+    assert len(sets["values"]) == 5
 
 
 def test_bad_cv_requests_are_refused(cohort):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +68,35 @@ def xgb_params(
     return out
 
 
+def n_workers(n_jobs: int | None) -> int:
+    """Return how many threads ``n_jobs`` stands for: every core for None or a value below 1."""
+    if n_jobs is None or n_jobs < 1:
+        return os.cpu_count() or 1
+    return int(n_jobs)
+
+
 def make_dmatrix(
-    frame: pd.DataFrame, values: np.ndarray | None, objective: str, *, nthread: int = -1
+    data: pd.DataFrame | np.ndarray,
+    values: np.ndarray | None,
+    objective: str,
+    *,
+    nthread: int = -1,
+    feature_names: Sequence[str] | None = None,
+    feature_types: Sequence[str] | None = None,
 ) -> xgb.DMatrix:
-    """Build the DMatrix of ``frame``, with labels (Cox: signed times; AFT: interval bounds)
-    when ``values`` are given."""
-    matrix = xgb.DMatrix(frame, enable_categorical=True, nthread=nthread)
+    """Build the DMatrix of ``data``, with labels (Cox: signed times; AFT: interval bounds)
+    when ``values`` are given.
+
+    ``data`` is a frame (feature names and types taken from its columns) or an array, named and
+    typed by ``feature_names`` and ``feature_types`` (``"c"`` for categorical codes) when given.
+    """
+    matrix = xgb.DMatrix(
+        data,
+        enable_categorical=True,
+        nthread=nthread,
+        feature_names=feature_names,
+        feature_types=feature_types,
+    )
     if values is None:
         return matrix
     if objective == "survival:cox":
@@ -163,14 +188,17 @@ reg_lambda, reg_alpha
         Share of the training data held out for early stopping.
     n_bootstrap
         Boosters fitted on stratified bootstrap resamples, giving each prediction an interval
-        and a standard deviation; 0 disables them.
+        and a standard deviation (`predict_uncertainty`); 0 disables them. Each costs about
+        one more fit: set 0 when no interval is needed (`cross_validate` never fits them).
     id_salt
         Salt of the HMAC-SHA256 register of training sample IDs (stored in the card); ``None``
         draws a random one. Set ``RTPREDICT_ID_SECRET`` to key it with a secret never stored.
     random_state
         Seed of subsampling, bootstrap and hold-out draws.
     n_jobs
-        XGBoost threads (``None``: all cores).
+        Threads (``None`` or below 1: all cores). The main booster trains on ``n_jobs``
+        XGBoost threads; the bootstrap boosters train ``n_jobs`` at a time on one thread each,
+        so they are the same whatever ``n_jobs``.
 
     Notes
     -----
@@ -178,6 +206,14 @@ reg_lambda, reg_alpha
     score, higher meaning an earlier event (survival: the log hazard ratio relative to the
     average training tumour for Cox, minus the log time ratio for AFT). A categorical value never
     seen in training (a new tumour site) is treated as missing with an `UnseenCategoryWarning`.
+
+    Fitting time grows with features x rounds x (1 + ``n_bootstrap``): at every round XGBoost
+    weighs each feature's candidate splits (``hist``: up to 256 per feature), so a gene-level
+    model spends nearly all its time there. Feature names are checked once per fit and per
+    prediction, not at every round. For thousands of genes: ``n_bootstrap=0`` unless intervals
+    are needed, ``n_jobs`` set to the cores available, fewer genes or ``n_estimators``
+    (``benchmarks/bench_fit.py`` times a 5,000-gene fit).
+
     Research use only; not a clinically validated device.
     """
 
@@ -295,15 +331,14 @@ reg_lambda, reg_alpha
             if self.early_stopping_rounds
             else self.n_estimators
         )
-        main = self._fit_member(frame, values, params)
+        train = self._train_dmatrix(frame, values)
+        main = self._fit_member(train, values, params)
         self.booster_ = main.booster
         self.risk_offset_ = main.risk_offset
         self.baseline_hazard_ = main.baseline_hazard
-        self.bootstrap_ = [
-            self._fit_member(frame.iloc[rows], values[rows], self._xgb_params(seed))
-            for rows, seed in self._bootstrap_rows(values)
-        ]
-        train_pred = self._transform(self._margin(main.booster, frame), main.risk_offset)
+        self.bootstrap_ = self._fit_bootstrap(train, values)
+        margin = self._margin(main.booster, self._dmatrix(frame))
+        train_pred = self._transform(margin, main.risk_offset)
         self.training_quantiles_ = np.quantile(train_pred, np.linspace(0, 1, 101))
         shap = self._contributions(main.booster, frame)
         self.global_importance_ = shap.drop(columns=BIAS).abs().mean().sort_values(ascending=False)
@@ -341,15 +376,43 @@ reg_lambda, reg_alpha
         )
         return pd.DataFrame(dict(zip(cols, arr.T, strict=True)), index=index)
 
-    def _xgb_params(self, seed: int) -> dict:
-        """Return the XGBoost training parameters for this model and seed."""
+    def _xgb_params(self, seed: int, *, nthread: int | None = None) -> dict:
+        """Return the XGBoost training parameters for this model and seed (``n_jobs`` threads
+        unless ``nthread`` is given)."""
         return xgb_params(
-            self.target_.objective, self.get_params(deep=False), seed=seed, nthread=self.n_jobs
+            self.target_.objective,
+            self.get_params(deep=False),
+            seed=seed,
+            nthread=self.n_jobs if nthread is None else nthread,
         )
 
-    def _dmatrix(self, frame: pd.DataFrame, values: np.ndarray | None = None) -> xgb.DMatrix:
-        """Build the DMatrix of ``frame``, with labels (or AFT bounds) when ``values`` given."""
-        return make_dmatrix(frame, values, self.target_.objective, nthread=self.n_jobs or -1)
+    def _train_dmatrix(self, frame: pd.DataFrame, values: np.ndarray) -> xgb.DMatrix:
+        """Build the training DMatrix of ``frame`` with labels (or AFT bounds), unnamed.
+
+        XGBoost re-reads and compares a matrix's feature names and types at every boosting
+        round, which with thousands of genes took a third of each round: the matrix keeps its
+        types only when a feature is categorical, and the booster is named once trained
+        (`_fit_member`). It is built from the frame, so that boosters record the categories
+        of categorical features as before.
+        """
+        matrix = make_dmatrix(frame, values, self.target_.objective, nthread=self.n_jobs or -1)
+        matrix.feature_names = None
+        if "c" not in self.feature_schema_.xgboost_types:
+            matrix.feature_types = None
+        return matrix
+
+    def _dmatrix(self, frame: pd.DataFrame) -> xgb.DMatrix:
+        """Build the prediction DMatrix of ``frame`` from its float32 array
+        (`FeatureSchema.matrix`), named and typed: XGBoost checks the names once."""
+        schema = self.feature_schema_
+        return make_dmatrix(
+            schema.matrix(frame),
+            None,
+            self.target_.objective,
+            nthread=self.n_jobs or -1,
+            feature_names=schema.names,
+            feature_types=schema.xgboost_types,
+        )
 
     def _strata(self, values: np.ndarray) -> np.ndarray:
         """Labels to stratify resampling on: event / class, or quintiles of a continuous target."""
@@ -373,8 +436,8 @@ reg_lambda, reg_alpha
             held[rng.choice(rows, size=n_held, replace=False)] = True
         if held.all() or not held.any():
             raise InputError("too few tumours to hold out a validation part for early stopping.")
-        train = self._dmatrix(frame[~held], values[~held])
-        valid = self._dmatrix(frame[held], values[held])
+        train = self._train_dmatrix(frame[~held], values[~held])
+        valid = self._train_dmatrix(frame[held], values[held])
         booster = xgb.train(
             params,
             train,
@@ -385,19 +448,38 @@ reg_lambda, reg_alpha
         )
         return int(booster.best_iteration) + 1
 
-    def _fit_member(self, frame: pd.DataFrame, values: np.ndarray, params: dict) -> Member:
-        """Train one booster for ``n_estimators_`` rounds and its survival state."""
-        booster = xgb.train(
-            params, self._dmatrix(frame, values), num_boost_round=self.n_estimators_
-        )
-        if self.target_.kind != "survival":
-            return Member(booster)
-        margin = self._margin(booster, frame)
-        offset = float(margin.mean())
-        if self.target_.objective != "survival:cox":
-            return Member(booster, offset)
-        knots, hazard = breslow_cumulative_hazard(values[:, 1], values[:, 0], margin - offset)
-        return Member(booster, offset, (knots, hazard))
+    def _fit_member(self, matrix: xgb.DMatrix, values: np.ndarray, params: dict) -> Member:
+        """Train one booster for ``n_estimators_`` rounds on a `_train_dmatrix` of the rows of
+        ``values``, with its survival state, then give it the feature names and types."""
+        booster = xgb.train(params, matrix, num_boost_round=self.n_estimators_)
+        member = Member(booster)
+        if self.target_.kind == "survival":
+            margin = self._margin(booster, matrix)
+            member.risk_offset = float(margin.mean())
+            if self.target_.objective == "survival:cox":
+                member.baseline_hazard = breslow_cumulative_hazard(
+                    values[:, 1], values[:, 0], margin - member.risk_offset
+                )
+        booster.feature_names = self.feature_schema_.names
+        booster.feature_types = self.feature_schema_.xgboost_types
+        return member
+
+    def _fit_bootstrap(self, matrix: xgb.DMatrix, values: np.ndarray) -> list[Member]:
+        """Fit a booster on each bootstrap resample (`_bootstrap_rows`) of the training matrix.
+
+        The boosters train on one thread each, ``n_jobs`` at a time, so each is the same
+        whatever ``n_jobs``; their rows are sliced from ``matrix``, built once.
+        """
+        lock = threading.Lock()
+
+        def fit(resample: tuple[np.ndarray, int]) -> Member:
+            rows, seed = resample
+            with lock:  # slices are taken one at a time from the shared matrix
+                part = matrix.slice(rows)
+            return self._fit_member(part, values[rows], self._xgb_params(seed, nthread=1))
+
+        with ThreadPoolExecutor(max_workers=n_workers(self.n_jobs)) as pool:
+            return list(pool.map(fit, self._bootstrap_rows(values)))
 
     def _bootstrap_rows(self, values: np.ndarray):
         """Yield (row indices, XGBoost seed) of each stratified bootstrap resample."""
@@ -426,12 +508,12 @@ reg_lambda, reg_alpha
     # --------------------------------------------------------------- prediction
     def predict(self, X) -> np.ndarray:
         """Predict each tumour: value, probability of class 1, or risk score (survival)."""
-        frame = self._frame(X)
-        return self._transform(self._margin(self.booster_, frame), self.risk_offset_)
+        margin = self._margin(self.booster_, self._dmatrix(self._frame(X)))
+        return self._transform(margin, self.risk_offset_)
 
     def predict_margin(self, X) -> np.ndarray:
         """Return the booster's raw margin (log-odds, log hazard, log time), which SHAP sums to."""
-        return self._margin(self.booster_, self._frame(X))
+        return self._margin(self.booster_, self._dmatrix(self._frame(X)))
 
     def predict_survival(self, X, times: Sequence[float]) -> pd.DataFrame:
         """Return each tumour's survival probability at ``times`` (years).
@@ -443,7 +525,7 @@ reg_lambda, reg_alpha
         frame = self._frame(X)
         times = np.atleast_1d(np.asarray(times, dtype=float))
         main = Member(self.booster_, self.risk_offset_, self.baseline_hazard_)
-        surv = self._survival(main, self._margin(main.booster, frame), times)
+        surv = self._survival(main, self._margin(main.booster, self._dmatrix(frame)), times)
         return pd.DataFrame(surv, index=frame.index, columns=times)
 
     def predict_uncertainty(
@@ -461,11 +543,12 @@ reg_lambda, reg_alpha
         horizon = self.horizon if horizon is None else horizon
         if horizon is not None:
             self._require_survival()
+        matrix = self._dmatrix(frame)
         main = Member(self.booster_, self.risk_offset_, self.baseline_hazard_)
         members = [main, *self.bootstrap_]
         preds, probs = [], []
         for member in members:
-            margin = self._margin(member.booster, frame)
+            margin = self._margin(member.booster, matrix)
             preds.append(self._transform(margin, member.risk_offset))
             if horizon is not None:
                 probs.append(1.0 - self._survival(member, margin, np.array([horizon]))[:, 0])
@@ -500,9 +583,9 @@ reg_lambda, reg_alpha
             raise InputError("this RadiosensitivityModel is not fitted; call fit() or load one.")
         return self.feature_schema_.frame(X)
 
-    def _margin(self, booster: xgb.Booster, frame: pd.DataFrame) -> np.ndarray:
-        """Return a booster's raw margin on ``frame``."""
-        return booster.predict(self._dmatrix(frame), output_margin=True).astype(float)
+    def _margin(self, booster: xgb.Booster, matrix: xgb.DMatrix) -> np.ndarray:
+        """Return a booster's raw margin on a `_dmatrix`."""
+        return booster.predict(matrix, output_margin=True).astype(float)
 
     def _contributions(self, booster: xgb.Booster, frame: pd.DataFrame) -> pd.DataFrame:
         """Return SHAP contributions (features + bias) of ``frame``."""

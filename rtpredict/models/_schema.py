@@ -11,6 +11,7 @@ at fit, saved in the model card and checked on every input.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -143,7 +144,7 @@ class FeatureSchema:
             features = _default_features(data, table)
         features, genes = list(features), list(genes or [])
         names = features + genes
-        duplicated = sorted({n for n in names if names.count(n) > 1})
+        duplicated = sorted(n for n, count in Counter(names).items() if count > 1)
         if duplicated or BIAS in names or not names:
             raise InputError(
                 f"feature list must be non-empty, without duplicates {duplicated} and without "
@@ -202,6 +203,20 @@ class FeatureSchema:
         if self.genes:
             out = pd.concat([out, self._gene_frame(data)], axis=1)
         return out[self.names]
+
+    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return a `frame` output as the float32 array XGBoost reads.
+
+        Categorical features become their codes among the training categories (NaN when
+        missing), which XGBoost reads as categories when told the feature types
+        (`xgboost_types`); other features are numbers, NaN meaning missing.
+        """
+        codes = {
+            f.name: frame[f.name].cat.codes.where(frame[f.name].notna())
+            for f in self.features
+            if f.kind == "categorical"
+        }
+        return frame.assign(**codes).to_numpy(dtype=np.float32)
 
     def _gene_frame(self, data) -> pd.DataFrame:
         """Return the expression of the schema's genes (AnnData X / layer, or DataFrame columns),
@@ -339,7 +354,8 @@ def _default_features(data, table: pd.DataFrame) -> list[str]:
 
 def _drop_empty(names: list[str], table: pd.DataFrame) -> list[str]:
     """Return ``names`` without the columns of ``table`` that hold no value (one warning)."""
-    empty = [n for n in names if table[n].isna().all()]
+    holds_none = table[names].isna().all(axis=0).to_numpy()
+    empty = [n for n, none in zip(names, holds_none, strict=True) if none]
     if empty:
         warnings.warn(
             f"{len(empty)} feature column(s) hold no value (all NaN) and are left out of the "
@@ -348,7 +364,7 @@ def _drop_empty(names: list[str], table: pd.DataFrame) -> list[str]:
             EmptyFeatureWarning,
             stacklevel=4,
         )
-    return [n for n in names if n not in empty]
+    return [n for n, none in zip(names, holds_none, strict=True) if not none]
 
 
 def _require_columns(table: pd.DataFrame, names: Sequence[str], what: str) -> None:

@@ -1,19 +1,22 @@
-"""Validate a model honestly: out-of-fold metrics with bootstrap CIs, baselines, random gene sets.
+"""Validate a model honestly: out-of-fold metrics with bootstrap CIs, baselines, null controls.
 
 Every predictor (the model, RSI alone, GARD alone, a classical model on GARD, clinical
 covariates, random gene-set controls) is fitted on the same training folds and scored on the
-same test folds. Early stopping, when the model uses it, holds out part of each *training* fold;
-a test fold is never seen before it is scored. Metrics are computed on the pooled out-of-fold
-predictions of each repeat and averaged over repeats; their confidence intervals resample the
-tumours (stratified by cohort and outcome class) and keep the fitted models fixed, so they
-reflect the test-set sampling error, not the variability of refitting.
+same test folds. Where random gene sets cannot stand in for the model's genes, its null
+distribution comes from cross-validating it on permuted outcomes instead. Early stopping, when
+the model uses it, holds out part of each *training* fold; a test fold is never seen before it
+is scored. Metrics are computed on the pooled out-of-fold predictions of each repeat and
+averaged over repeats; their confidence intervals resample the tumours (stratified by cohort and
+outcome class) and keep the fitted models fixed, so they reflect the test-set sampling error,
+not the variability of refitting.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -28,8 +31,9 @@ from rtpredict.models._baselines import (
     with_input,
 )
 from rtpredict.models._card import jsonable
-from rtpredict.models._model import RadiosensitivityModel
+from rtpredict.models._model import RadiosensitivityModel, n_workers
 from rtpredict.models._random_sets import (
+    RandomSetPlan,
     ScoreFn,
     mean_log_expression,
     plan_random_sets,
@@ -48,7 +52,7 @@ __all__ = [
     "mean_log_expression",
 ]
 
-#: the metric each kind of model is ranked by against random gene sets
+#: the metric each kind of model is ranked by against its null controls
 PRIMARY = {"regression": "r2", "binary": "auroc", "survival": "c_index"}
 
 
@@ -70,8 +74,13 @@ class ValidationResult:
     baselines
         Name -> description of each comparator.
     random_sets
-        The model's percentile among random gene-set controls and their distribution, or the
-        reason they do not apply.
+        The model's percentile among its null controls and their distribution. ``null`` says
+        which: ``"random_gene_sets"`` (the model rebuilt on random genes and random signature
+        sets of the same sizes) or, when those do not apply (``reason``: no expression
+        matrix, no gene or signature feature, or too few genes outside the model's own, as for
+        a model on every gene), ``"permuted_outcomes"`` (the model cross-validated on outcomes
+        permuted between tumours, within cohorts when there are cohorts:
+        ``permuted_within``).
     oof
         Out-of-fold predictions per tumour (``<predictor>`` columns; one block per repeat).
         Patient-level: kept out of `to_dict` and the model card.
@@ -153,7 +162,7 @@ def cross_validate(
     ----------
     model
         An unfitted (or fitted: it is cloned) `RadiosensitivityModel`; fitted per fold without
-        bootstrap boosters.
+        bootstrap boosters, ``n_jobs`` folds at a time (one XGBoost thread each).
     data
         AnnData or DataFrame holding features, outcome and (optionally) ``cohort_key``.
     cv
@@ -166,8 +175,13 @@ def cross_validate(
         is all NaN (RSI on a matrix without the RSI genes) is left out with one warning; a
         GLM keeps its columns that hold values.
     n_random_sets
-        Random gene-set controls (RadSigBench used 500); 0 skips them. They apply to models
-        with gene features or with signature-score features (``signature_genes``).
+        Null controls (RadSigBench used 500 random gene sets); 0 skips them. Each is a full
+        cross-validation of a control model. Random gene-set controls for models with gene
+        features or signature-score features (``signature_genes``) when enough genes lie
+        outside the model's own; otherwise (a table, a model without genes, a model on most
+        genes of the matrix) the model on permuted outcomes, so every model gets a null
+        distribution. Random sets drawn from all genes would share most of their genes with
+        such a model and test nothing.
     signature_genes
         Feature name -> gene IDs of the signature it scores (e.g. ``{"rsi": [...]}``); default:
         the genes of every feature named after a catalog signature
@@ -183,7 +197,7 @@ def cross_validate(
     n_ci_bootstrap, level
         Bootstrap resamples and level of the confidence intervals.
     random_state
-        Seed of the splits, the bootstrap and the random gene sets.
+        Seed of the splits, the bootstrap and the null controls.
     """
     table = obs_table(data)
     target = resolve_target(
@@ -248,7 +262,7 @@ def cross_validate(
     )
     is_primary = (metrics.predictor == "model") & (metrics.metric == primary)
     model_primary = float(metrics.loc[is_primary, "estimate"].iloc[0])
-    random_sets = _random_sets(
+    random_sets = _null_controls(
         estimator,
         data,
         splits,
@@ -259,6 +273,11 @@ def cross_validate(
         signature_genes,
         score_fn,
         rng,
+        lambda strata: (
+            _splits(cv, strata, table, cohort_key, n_splits, n_repeats, random_state)
+            if cv == "stratified"
+            else splits  # leave-one-cohort-out and explicit splits ignore the outcome
+        ),
     )
     scheme = {
         "cv": cv if isinstance(cv, str) else "explicit",
@@ -332,12 +351,15 @@ def _splits(cv, outcome_class, table, cohort_key, n_splits, n_repeats, seed) -> 
     return out
 
 
-def _model_oof(estimator, data, splits: list[Split], ctx: _Context) -> dict:
-    """Fit the model on each training fold and predict its test fold."""
+def _model_oof(
+    estimator, data, splits: list[Split], ctx: _Context, outcome: np.ndarray | None = None
+) -> dict:
+    """Fit the model on each training fold and predict its test fold; ``outcome`` (rows of
+    ``data``) replaces the data's outcome columns when given."""
     out = ctx.empty(with_survival=True)
     fold_rows = []
-    for split in splits:
-        fitted = clone(estimator).fit(_subset(data, split.train))
+    models = _fit_folds(estimator, data, splits, outcome)
+    for split, fitted in zip(splits, models, strict=True):
         test = _subset(data, split.test)
         unseen = _unseen_categories(fitted, obs_table(test))
         with warnings.catch_warnings():
@@ -360,6 +382,20 @@ def _model_oof(estimator, data, splits: list[Split], ctx: _Context) -> dict:
         )
     out["folds"] = pd.DataFrame(fold_rows)
     return out
+
+
+def _fit_folds(
+    estimator, data, splits: list[Split], outcome: np.ndarray | None
+) -> list[RadiosensitivityModel]:
+    """Fit a clone of the estimator on each training fold, ``n_jobs`` folds at a time with one
+    XGBoost thread each (all its threads for one fold at a time)."""
+    workers = min(n_workers(estimator.n_jobs), len(splits))
+    if workers > 1:
+        estimator = clone(estimator).set_params(n_jobs=1)
+    parts = [_subset(data, split.train) for split in splits]
+    ys = [None if outcome is None else outcome[split.train] for split in splits]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda part, y: clone(estimator).fit(part, y), parts, ys))
 
 
 def _baseline_oof(baseline, table: pd.DataFrame, splits: list[Split], ctx: _Context) -> dict:
@@ -482,37 +518,60 @@ def _row(name, metric, estimate, draws, level, cohort=None) -> list:
     return [*head, metric, float(estimate), float(lower), float(upper)]
 
 
-def _random_sets(
-    estimator, data, splits, ctx, primary, model_primary, n_sets, signature_genes, score_fn, rng
+def _null_controls(
+    estimator,
+    data,
+    splits: list[Split],
+    ctx: _Context,
+    primary: str,
+    model_primary: float,
+    n_sets: int,
+    signature_genes: Mapping | None,
+    score_fn: ScoreFn | None,
+    rng: np.random.Generator,
+    resplit: Callable[[np.ndarray], list[Split]],
 ) -> dict:
-    """Cross-validate random gene-set controls and place the model among them."""
+    """Cross-validate the model's null controls and place the model among them.
+
+    Random gene-set controls when `plan_random_sets` finds they apply; otherwise the model on
+    permuted outcomes (`_permuted_control`), with the reason random sets do not apply.
+    ``resplit`` returns the splits for a permuted outcome's classes (new stratified folds).
+    """
     if n_sets <= 0:
         return {"status": "skipped", "reason": "n_random_sets=0"}
-    features = [f.name for f in _schema_features(estimator, data)]
+    features = list(estimator.features)  # the obs features `_resolve_features` fixed
     if signature_genes is None and hasattr(data, "var_names"):
         from rtpredict.tl import catalog_feature_genes
 
         signature_genes = catalog_feature_genes(data, features)
     plan = plan_random_sets(data, list(estimator.genes or []), features, signature_genes)
-    if isinstance(plan, str):
-        return {"status": "not applicable", "reason": plan}
-    if score_fn is None:
-        from rtpredict.tl import score_as_signatures as score_fn
-    scores = []
-    for _ in range(n_sets):
-        genes, sets = plan.draw(rng)
-        variant = random_variant(data, genes, sets, score_fn, layer=estimator.layer)
-        control = clone(estimator).set_params(genes=genes or None)
-        pred = _model_oof(control, variant, splits, ctx)
-        pred["surv"] = None
-        scores.append(_primary_value(ctx, pred, primary))
+    if isinstance(plan, RandomSetPlan):
+        if score_fn is None:
+            from rtpredict.tl import score_as_signatures as score_fn
+        null = {
+            "null": "random_gene_sets",
+            "replaced": {"genes": len(plan.genes), "signatures": plan.signature_sizes},
+        }
+        scores = [
+            _random_set_control(estimator, data, plan, splits, ctx, primary, score_fn, rng)
+            for _ in range(n_sets)
+        ]
+    else:
+        null = {
+            "null": "permuted_outcomes",
+            "reason": f"random gene sets do not apply: {plan}",
+            "permuted_within": "cohort" if ctx.cohort is not None else "all tumours",
+        }
+        scores = [
+            _permuted_control(estimator, data, ctx, primary, rng, resplit) for _ in range(n_sets)
+        ]
     scores = np.asarray(scores)
     below = np.sum(scores < model_primary) + 0.5 * np.sum(scores == model_primary)
     return {
         "status": "done",
+        **null,
         "n": int(n_sets),
         "metric": primary,
-        "replaced": {"genes": len(plan.genes), "signatures": plan.signature_sizes},
         "model": model_primary,
         "model_percentile": float(100 * below / scores.size),
         "p_value": float((1 + np.sum(scores >= model_primary)) / (scores.size + 1)),
@@ -520,6 +579,35 @@ def _random_sets(
         "quantiles": {q: float(np.nanquantile(scores, q)) for q in (0.025, 0.5, 0.975)},
         "values": scores.tolist(),
     }
+
+
+def _random_set_control(
+    estimator, data, plan: RandomSetPlan, splits, ctx, primary, score_fn, rng
+) -> float:
+    """Cross-validate the model rebuilt on one draw of random genes and signature sets."""
+    genes, sets = plan.draw(rng)
+    variant = random_variant(data, genes, sets, score_fn, layer=estimator.layer)
+    control = clone(estimator).set_params(genes=genes or None)
+    pred = _model_oof(control, variant, splits, ctx)
+    pred["surv"] = None
+    return _primary_value(ctx, pred, primary)
+
+
+def _permuted_control(estimator, data, ctx: _Context, primary, rng, resplit) -> float:
+    """Cross-validate the model on outcomes permuted between tumours (within each cohort when
+    there are cohorts), on splits made for the permuted outcome (a permutation test: the
+    same procedure on outcomes that no longer belong to their tumours)."""
+    permutation = np.arange(len(ctx.values))
+    cohort = np.zeros(permutation.size) if ctx.cohort is None else ctx.cohort
+    for label in np.unique(cohort):
+        rows = np.flatnonzero(cohort == label)
+        permutation[rows] = rng.permutation(rows)
+    values = ctx.values[permutation]
+    permuted = replace(ctx, values=values)
+    splits = resplit(_outcome_strata(ctx.kind, values))
+    pred = _model_oof(estimator, data, splits, permuted, outcome=values)
+    pred["surv"] = None
+    return _primary_value(permuted, pred, primary)
 
 
 def _primary_value(ctx: _Context, pred: dict, primary: str) -> float:
@@ -546,12 +634,6 @@ def _resolve_features(estimator, data):
     )
     obs = [f.name for f in schema.features if f.kind != "gene"]
     return estimator.set_params(features=obs, genes=schema.genes or None)
-
-
-def _schema_features(estimator, data):
-    """The obs features the estimator would use on ``data``."""
-    schema = FeatureSchema.from_data(data, estimator.features, None, layer=estimator.layer)
-    return schema.features
 
 
 def _unseen_categories(fitted: RadiosensitivityModel, table: pd.DataFrame) -> str:

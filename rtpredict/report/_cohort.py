@@ -27,6 +27,7 @@ from rtpredict.report._models import (
     ModelInfo,
     comparison_table,
     metric_label,
+    null_label,
     predictor_label,
     random_sets_text,
     scheme_text,
@@ -261,7 +262,7 @@ def _model_cards(view: CohortView) -> list[dict[str, Any]]:
                 "table": validation_table(validation),
                 "comparisons": comparison_table(validation),
                 "random_sets": random_sets_text(validation),
-                "band": band is not None,
+                "band": null_label(sets) if band is not None else None,
                 "forest": _figures.forest(
                     [predictor_label(str(r.get("predictor"))) for r in primary],
                     [bound(r, "estimate") for r in primary],

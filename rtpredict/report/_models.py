@@ -263,21 +263,37 @@ def comparison_table(validation: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def random_sets_text(validation: Mapping[str, Any]) -> str:
-    """Describe the model's standing against random gene-set controls in one sentence."""
+    """Describe the model's standing against its null controls in one sentence: random gene
+    sets, or permuted outcomes where random gene sets do not apply."""
     sets = validation.get("random_sets") or {}
     if sets.get("status") != "done":
         reason = sets.get("reason", "not run")
         return f"Random gene-set controls were not run ({reason})."
     q = sets.get("quantiles", {})
+    if sets.get("null") == "permuted_outcomes":
+        within = " within cohorts" if sets.get("permuted_within") == "cohort" else ""
+        how = (
+            f"the same model cross-validated on outcomes shuffled between tumours{within}; "
+            f"{sets.get('reason')}"
+        )
+    else:
+        how = "each signature replaced by a random set of its size, scored by its own rule"
+    controls = f"{sets.get('n')} {null_label(sets)} ({how})"
     return (
-        f"Against {sets.get('n')} random gene-set controls (each signature replaced by a random "
-        f"set of its size, scored by its own rule), the model's "
+        f"Against {controls}, the model's "
         f"{metric_label(str(sets.get('metric')))} of {fmt.number(sets.get('model'), 3)} lies at "
         f"the {fmt.ordinal(sets.get('model_percentile'))} percentile (controls: mean "
         f"{fmt.number(sets.get('mean'), 3)}, 95% range "
         f"{fmt.interval(q.get('0.025'), q.get('0.975'), 3)}; "
         f"p = {fmt.number(sets.get('p_value'), 3)})."
     )
+
+
+def null_label(sets: Mapping[str, Any]) -> str:
+    """Name a validation's null controls (its ``random_sets`` block)."""
+    if sets.get("null") == "permuted_outcomes":
+        return "permuted-outcome controls"
+    return "random gene-set controls"
 
 
 def primary_summary(validation: Mapping[str, Any]) -> dict[str, Any] | None:
