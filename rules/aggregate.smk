@@ -37,8 +37,8 @@ rule aggregate:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(2000, per_gb=4000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=mem_mb(1500, per_tumour=4),  # 2.1 GB at 500 tumours x 60,000 genes
+        runtime=runtime(10, per_tumour=0.01),
     params:
         rtpredict=RTPREDICT,
         args=aggregate_args,

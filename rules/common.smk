@@ -97,25 +97,35 @@ def _input_gb(input):
     return total / 2**30
 
 
-def mem_mb(base, per_gb=0, *, per_genome_gb=0):
-    """Memory (MB) = base + per_gb x input size (GB) + per_genome_gb x genome FASTA size (GB),
-    doubled on each retry. At least 1,000 MB: Snakemake's own processes take ~360 MB of a job.
-    An index is a directory, which Snakemake counts as a few kB: per_genome_gb accounts for it.
+def _batch_tumours(wildcards):
+    """Tumours in the job's batch (0 for a job of no batch)."""
+    batch = getattr(wildcards, "batch", None)
+    return len(BATCHES[batch]) if batch else 0
+
+
+def mem_mb(base, per_gb=0, *, per_genome_gb=0, per_tumour=0):
+    """Memory (MB) = base + per_gb x input size (GB) + per_genome_gb x genome FASTA size (GB)
+    + per_tumour x the batch's tumours, doubled on each retry. At least 1,000 MB: Snakemake's
+    own processes take ~360 MB of a job. An index is a directory, which Snakemake counts as a
+    few kB: per_genome_gb accounts for it.
     """
     genome_gb = _reference_gb("genome_fasta")
 
     def mem(wildcards, input, attempt):
         need = base + per_gb * _input_gb(input) + per_genome_gb * genome_gb
+        need += per_tumour * _batch_tumours(wildcards)
         return int(max(need, 1000) * 2 ** (attempt - 1))
 
     return mem
 
 
-def runtime(base, per_gb=0):
-    """Run time (min) = base + per_gb x input size (GB), grown on each retry."""
+def runtime(base, per_gb=0, *, per_tumour=0):
+    """Run time (min) = base + per_gb x input size (GB) + per_tumour x the batch's tumours,
+    grown on each retry."""
 
     def minutes(wildcards, input, attempt):
-        return int((base + per_gb * _input_gb(input)) * attempt)
+        need = base + per_gb * _input_gb(input) + per_tumour * _batch_tumours(wildcards)
+        return int(need * attempt)
 
     return minutes
 
@@ -234,6 +244,9 @@ QUANT_PATTERN = {
     "star": "results/featurecounts/{sample}.tsv",
 }[QUANTIFIER]
 BATCH_DIR = "results/batches/{batch}"
+# A batch step's per-tumour inputs, listed by the batch_inputs step: a batch job then has a few
+# inputs, not thousands (Snakemake stats each ready job's inputs on each scheduling round).
+BATCH_INPUTS = "results/batches/{batch}/inputs/{step}.txt"
 GENE_TABLES = config["cohort"]["gene_tables"]
 BATCH_TABLES = (["gene_counts.tsv", "gene_tpm.tsv"] if GENE_TABLES else []) + [
     "samples.tsv"
@@ -275,22 +288,36 @@ def _sheet_inputs():
     return inputs
 
 
-def aggregate_inputs(wildcards):
-    """Per-tumour outputs one batch's AnnData is built from."""
+def batch_step_inputs(wildcards):
+    """The per-tumour outputs one batch step reads (step: aggregate or features)."""
     tumours = BATCHES[wildcards.batch]
-    inputs = {
-        "fastp": _per_sample("results/qc/fastp/{sample}.fastp.json", tumours),
+    if wildcards.step == "features":
+        dna = [s for s in tumours if s in DNA_SAMPLES]
+        files = _per_sample("results/variants/{sample}.tsv", dna)
+        if QUANTIFIER == "star":
+            files += _per_sample("results/star/{sample}/hotspot_pileup.tsv", tumours)
+        return files
+    patterns = ["results/qc/fastp/{sample}.fastp.json"]
+    if QUANTIFIER == "salmon":
+        patterns.append("results/salmon/{sample}/quant.sf")
+    else:
+        patterns += [
+            QUANT_PATTERN,
+            "results/star/{sample}/Log.final.out",
+            "results/star/{sample}/bam_qc.json",
+        ]
+    return [f for pattern in patterns for f in _per_sample(pattern, tumours)]
+
+
+def aggregate_inputs(wildcards):
+    """The list of the batch's per-tumour outputs, the annotation, the sheet and clinical
+    table."""
+    return {
+        "tumours": BATCH_INPUTS.format(batch=wildcards.batch, step="aggregate"),
         "gtf": REF["gtf"],
         "tx2gene": "resources/tx2gene.tsv",
         **_sheet_inputs(),
     }
-    if QUANTIFIER == "salmon":
-        inputs["quant"] = _per_sample("results/salmon/{sample}/quant.sf", tumours)
-    else:
-        inputs["quant"] = _per_sample(QUANT_PATTERN, tumours)
-        inputs["star_log"] = _per_sample("results/star/{sample}/Log.final.out", tumours)
-        inputs["bam_qc"] = _per_sample("results/star/{sample}/bam_qc.json", tumours)
-    return inputs
 
 
 def aggregate_args(wildcards):
@@ -335,22 +362,17 @@ def _features_reference():
 
 
 def features_inputs(wildcards):
-    """A batch's expression, the variants tables of its tumours with DNA, the reference and
-    signature files."""
-    tumours = BATCHES[wildcards.batch]
+    """A batch's expression, the list of its tumours' variants tables (and pileups), the
+    reference and signature files."""
     inputs = {
         "cohort": f"{BATCH_DIR}/expression.h5ad",
-        "variants": [f"results/variants/{s}.tsv" for s in tumours if s in DNA_SAMPLES],
+        "tumours": BATCH_INPUTS.format(batch=wildcards.batch, step="features"),
         "signatures": FEATURES["signatures"],
     }
     if not _features_reference().startswith("default:"):
         inputs["reference"] = _features_reference()
     if config["dna"]["panel"]:
         inputs["panel"] = config["dna"]["panel"]
-    if QUANTIFIER == "star":
-        inputs["pileups"] = _per_sample(
-            "results/star/{sample}/hotspot_pileup.tsv", tumours
-        )
     return inputs
 
 

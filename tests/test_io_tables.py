@@ -134,3 +134,41 @@ def test_duplicate_clinical_rows(tmp_path):
     path = _sheet(tmp_path, CLINICAL + "T1\tlung\t2\t30\t1\t0\t5\n" * 2, "clinical.tsv")
     with pytest.raises(InputError, match="line 3, field sample_id: duplicate ID 'T1'"):
         read_clinical(path)
+
+
+BATCHED = (
+    "sample_id\tfastq_1\tfastq_2\tbatch\n"
+    "T1\ta_R1.fastq.gz\ta_R2.fastq.gz\tw1\n"
+    "T2\tmissing_R1.fastq.gz\tb_R2.fastq.gz\tw2\n"
+    "T3\tb_R1.fastq.gz\tb_R2.fastq.gz\tw1\n"
+)
+
+
+def test_one_batch_reads_and_validates_only_its_rows(fastqs):
+    path = _sheet(fastqs, BATCHED)
+    w1 = read_sample_sheet(path, batch="w1")
+    assert list(w1["sample_id"]) == ["T1", "T3"]
+    assert list(w1["line"]) == [2, 4]
+    with pytest.raises(InputError, match="line 3, field fastq_1: file not found"):
+        read_sample_sheet(path, batch="w2")
+    with pytest.raises(InputError, match="line 3, field fastq_1: file not found"):
+        read_sample_sheet(path)
+    with pytest.raises(InputError, match=r"no batch 'w3' \(its batches: w1, w2\)"):
+        read_sample_sheet(path, batch="w3")
+
+
+def test_automatic_batches_and_an_empty_batch_value(fastqs):
+    text = HEADER + "T1\ta_R1.fastq.gz\ta_R2.fastq.gz\nT2\tb_R1.fastq.gz\tb_R2.fastq.gz\n"
+    second = read_sample_sheet(_sheet(fastqs, text), batch="b0002", batch_size=1)
+    assert list(second["sample_id"]) == ["T2"]
+    text = BATCHED.replace("\tw2\n", "\t\n").replace("missing_R1", "b_R1")
+    with pytest.raises(InputError, match="line 3, field batch: empty"):
+        read_sample_sheet(_sheet(fastqs, text), batch="w1")
+
+
+def test_clinical_rows_of_chosen_tumours(tmp_path):
+    path = _sheet(tmp_path, CLINICAL + "T1\tlung\t2\t30\t1\t0\t5\nT2\tlung\ttwo\t30\t1\t0\t5\n"
+                  "T3\tbreast\t2.67\t15\t1\t\t\n", "clinical.tsv")  # fmt: skip
+    assert list(read_clinical(path, samples=["T3", "T1"]).index) == ["T1", "T3"]
+    with pytest.raises(InputError, match="line 3, field dose_per_fraction: 'two'"):
+        read_clinical(path, samples=["T2"])

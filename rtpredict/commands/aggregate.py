@@ -81,15 +81,10 @@ def run(args: argparse.Namespace) -> int:
     from rtpredict import io
 
     allow = allow_columns(args.allow_column, "--allow-column")
-    sheet = io.read_sample_sheet(args.samples, allow_columns=allow)
+    sheet = io.read_sample_sheet(
+        args.samples, allow_columns=allow, batch=args.batch, batch_size=args.batch_size
+    )
     samples = list(dict.fromkeys(sheet["sample_id"]))
-    if args.batch is not None:
-        batches = io.tumour_batches(sheet, args.batch_size)
-        if args.batch not in batches:
-            names = ", ".join(list(batches)[:5]) + (", …" if len(batches) > 5 else "")
-            raise InputError(f"{args.samples}: no batch {args.batch!r} (its batches: {names})")
-        samples = batches[args.batch]
-        sheet = sheet[sheet["sample_id"].isin(samples)]
     quant = sample_paths(args.quant, samples)
     missing = [s for s in samples if s not in quant]
     if missing:
@@ -118,7 +113,11 @@ def run(args: argparse.Namespace) -> int:
     qc["n_lanes"] = sheet.groupby("sample_id").size().reindex(samples).to_numpy()
     if args.batch is not None:
         qc["batch"] = args.batch
-    clinical = io.read_clinical(args.clinical, allow_columns=allow) if args.clinical else None
+    clinical = (
+        io.read_clinical(args.clinical, allow_columns=allow, samples=samples)
+        if args.clinical
+        else None
+    )
     provenance = {
         "quantifier": args.quantifier,
         "tools": _tool_versions(

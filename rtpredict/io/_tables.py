@@ -5,17 +5,20 @@ Every error names the file, the line and the field at fault, and what to do abou
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 
+import fastjsonschema
 import jsonschema
 import numpy as np
 import pandas as pd
 import yaml
 
 from rtpredict.errors import InputError
+from rtpredict.io._batches import tumour_batches
 from rtpredict.privacy import check_identifiers
 
 _REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -26,6 +29,16 @@ def schema(name: str) -> dict:
     packaged = resources.files("rtpredict") / "schemas" / f"{name}.schema.yaml"
     source = packaged if packaged.is_file() else _REPO_SCHEMAS / f"{name}.schema.yaml"
     return yaml.safe_load(source.read_text())
+
+
+@functools.cache
+def _compiled(name: str):
+    """Schema ``name`` compiled to Python by fastjsonschema: about 2 µs per row where jsonschema
+    takes about 85 µs (4 s for a 50,000-row sheet). Its draft-07 reading of the keywords these
+    schemas use (type, pattern, enum, bounds, required, additionalProperties) is the same as
+    2020-12's; jsonschema still words the error of the first row it refuses."""
+    spec = {k: v for k, v in schema(name).items() if k != "$schema"}
+    return fastjsonschema.compile(spec)
 
 
 def _read_text_table(path: Path) -> tuple[pd.DataFrame, list[int]]:
@@ -68,8 +81,10 @@ def _read_text_table(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return table, [n for n, _ in numbered[1:]]
 
 
-def _validate_rows(path: Path, table: pd.DataFrame, lines: list[int], spec: dict) -> pd.DataFrame:
-    """Convert typed columns, validate every row against ``spec``; return the typed table."""
+def _validate_rows(path: Path, table: pd.DataFrame, lines: list[int], name: str) -> pd.DataFrame:
+    """Convert typed columns, validate every row against schema ``name``; return the typed
+    table."""
+    spec = schema(name)
     props = spec.get("properties", {})
     allowed = set(props)
     if spec.get("additionalProperties") is False:
@@ -94,7 +109,7 @@ def _validate_rows(path: Path, table: pd.DataFrame, lines: list[int], spec: dict
                 f"{path}, line {lines[i]}, field {col}: {values.iloc[i]!r} is not a number"
             )
         typed[col] = converted
-    validator = jsonschema.Draft202012Validator(spec)
+    check, validator = _compiled(name), jsonschema.Draft202012Validator(spec)
     for i, record in enumerate(typed.to_dict("records")):
         record = {
             k: v
@@ -104,14 +119,17 @@ def _validate_rows(path: Path, table: pd.DataFrame, lines: list[int], spec: dict
         for k, v in record.items():
             if isinstance(v, float) and v.is_integer() and "enum" in props.get(k, {}):
                 record[k] = int(v)
-        error = jsonschema.exceptions.best_match(validator.iter_errors(record))
-        if error is not None:
-            field = _error_field(error)
-            hint = props.get(field, {}).get("description", "")
-            raise InputError(
-                f"{path}, line {lines[i]}, field {field}: {error.message}"
-                + (f" (expected: {hint})" if hint else "")
-            )
+        try:
+            check(record)
+        except fastjsonschema.JsonSchemaException:  # jsonschema words the error
+            error = jsonschema.exceptions.best_match(validator.iter_errors(record))
+            if error is not None:
+                field = _error_field(error)
+                hint = props.get(field, {}).get("description", "")
+                raise InputError(
+                    f"{path}, line {lines[i]}, field {field}: {error.message}"
+                    + (f" (expected: {hint})" if hint else "")
+                ) from None
     return typed
 
 
@@ -134,8 +152,33 @@ def _header_line(lines: list[int]) -> int:
     return lines[0] - 1 if lines else 1
 
 
+def _batch_rows(
+    path: Path, table: pd.DataFrame, lines: list[int], batch: str, batch_size: int
+) -> tuple[pd.DataFrame, list[int]]:
+    """The rows of one batch's tumours (unvalidated), with their line numbers."""
+    if "batch" in table.columns and table["batch"].eq("").any():
+        return table, lines  # validated whole, so the error names the row
+    batches = tumour_batches(table, batch_size)
+    if batch not in batches:
+        names = ", ".join(list(batches)[:5]) + (", …" if len(batches) > 5 else "")
+        raise InputError(f"{path}: no batch {batch!r} (its batches: {names})")
+    return _rows_of(table, lines, batches[batch])
+
+
+def _rows_of(
+    table: pd.DataFrame, lines: list[int], samples: Collection[str]
+) -> tuple[pd.DataFrame, list[int]]:
+    """The rows of ``samples``, with their line numbers."""
+    keep = table["sample_id"].isin(samples).to_numpy()
+    return table[keep].reset_index(drop=True), np.asarray(lines)[keep].tolist()
+
+
 def read_sample_sheet(
-    path: str | os.PathLike, *, allow_columns: Mapping[str, str] | None = None
+    path: str | os.PathLike,
+    *,
+    allow_columns: Mapping[str, str] | None = None,
+    batch: str | None = None,
+    batch_size: int = 500,
 ) -> pd.DataFrame:
     """Read and validate a sample sheet; return one row per FASTQ pair with absolute paths.
 
@@ -146,11 +189,17 @@ def read_sample_sheet(
     ``lane`` values, read 1 and read 2 are different files, every file exists, and a tumour's
     rows agree on ``vcf`` and ``batch``. Relative paths are resolved against the sample
     sheet's directory.
+
+    With ``batch``, only that batch's rows (:func:`~rtpredict.io.tumour_batches`, with
+    ``batch_size``) are validated and returned, so a batch job of a cohort of tens of thousands
+    costs what its own rows cost.
     """
     path = Path(path)
     table, lines = _read_text_table(path)
     if table.empty:
         raise InputError(f"{path}: no samples below the header")
+    if batch is not None:
+        table, lines = _batch_rows(path, table, lines, batch, batch_size)
     allowed = check_identifiers(
         table,
         path,
@@ -159,7 +208,7 @@ def read_sample_sheet(
         allow=allow_columns,
         path_columns=("fastq_1", "fastq_2", "vcf"),
     )
-    table = _validate_rows(path, table, lines, schema("samples"))
+    table = _validate_rows(path, table, lines, "samples")
     table["line"] = lines
     if "lane" not in table.columns:
         table["lane"] = ""
@@ -211,22 +260,28 @@ def read_sample_sheet(
 
 
 def read_clinical(
-    path: str | os.PathLike, *, allow_columns: Mapping[str, str] | None = None
+    path: str | os.PathLike,
+    *,
+    allow_columns: Mapping[str, str] | None = None,
+    samples: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a clinical table (``schemas/clinical.schema.yaml``), indexed by sample.
 
     Direct identifiers are refused first, as in :func:`read_sample_sheet` (same
     ``allow_columns``). Numeric columns become floats (NaN where empty); ``site`` and
-    ``cohort`` categories.
+    ``cohort`` categories. With ``samples``, only those tumours' rows are validated and
+    returned.
     """
     path = Path(path)
     table, lines = _read_text_table(path)
     if "sample_id" not in table.columns:
         raise InputError(f"{path}, line {_header_line(lines)}: no sample_id column")
+    if samples is not None:
+        table, lines = _rows_of(table, lines, samples)
     allowed = check_identifiers(
         table, path, lines, header_line=_header_line(lines), allow=allow_columns
     )
-    table = _validate_rows(path, table, lines, schema("clinical"))
+    table = _validate_rows(path, table, lines, "clinical")
     dup = table["sample_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
