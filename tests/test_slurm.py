@@ -138,11 +138,15 @@ def job_tmpdir(job: str) -> Path:
     return Path(tempfile.gettempdir()) / f"rtpredict-job-{job}"
 
 
+#: rules Snakemake runs on the submit host: the target rule and the batches' input lists
+LOCAL_RULES = {"all", "batch_inputs"}
+
+
 def planned_jobs(output: str) -> Counter:
-    """Jobs per rule from Snakemake's "Job stats" table, without the local target rule."""
+    """Jobs per rule from Snakemake's "Job stats" table, without the local rules."""
     table = output.split("Job stats:", 1)[1].split("\ntotal", 1)[0]
     rows = re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.MULTILINE)
-    return Counter({rule: int(n) for rule, n in rows if rule != "all"})
+    return Counter({rule: int(n) for rule, n in rows if rule not in LOCAL_RULES})
 
 
 def sacct(run_id: str) -> pd.DataFrame:
