@@ -21,6 +21,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import erfcx
 
 __all__ = [
@@ -79,10 +80,22 @@ def _negative_or_inf(x: np.ndarray) -> np.ndarray:
     return (x < 0) | np.isinf(x)
 
 
-def alpha_from_rsi(rsi, *, beta: float = GARD_BETA):
+def alpha_from_rsi(rsi: ArrayLike, *, beta: float = GARD_BETA) -> float | np.ndarray:
     """Return the LQ alpha (Gy^-1) implied by RSI read as the surviving fraction at 2 Gy.
 
     ``alpha = ln(RSI) / (-2) - 2 beta`` (Scott 2017). RSI <= 0 has no logarithm: NaN + warning.
+
+    Parameters
+    ----------
+    rsi
+        Radiosensitivity Index (> 0), a number or an array.
+    beta
+        LQ beta in Gy^-2 (:data:`GARD_BETA` by default).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        alpha in Gy^-1: a float for scalar input, else an array of the broadcast shape.
     """
     (r,) = _arrays(rsi)
     bad = (r <= 0) | np.isinf(r)
@@ -92,7 +105,9 @@ def alpha_from_rsi(rsi, *, beta: float = GARD_BETA):
     return _out(alpha)
 
 
-def gard(rsi, dose_per_fraction, fractions, *, beta: float = GARD_BETA):
+def gard(
+    rsi: ArrayLike, dose_per_fraction: ArrayLike, fractions: ArrayLike, *, beta: float = GARD_BETA
+) -> float | np.ndarray:
     """Return the genomic-adjusted radiation dose GARD = n d (alpha + beta d) (Scott 2017).
 
     Parameters
@@ -103,6 +118,14 @@ def gard(rsi, dose_per_fraction, fractions, *, beta: float = GARD_BETA):
         d, Gy per fraction (>= 0).
     fractions
         n, number of fractions (>= 0; need not be an integer: real plans record e.g. 29.7).
+    beta
+        LQ beta in Gy^-2 (:data:`GARD_BETA` by default); alpha follows from RSI
+        (:func:`alpha_from_rsi`).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        GARD: a float for scalar input, else an array of the broadcast shape.
     """
     r, d, n = _arrays(rsi, dose_per_fraction, fractions)
     bad_dose = _negative_or_inf(d) | _negative_or_inf(n)
@@ -118,11 +141,33 @@ def gard(rsi, dose_per_fraction, fractions, *, beta: float = GARD_BETA):
     return _out(result)
 
 
-def fractions_for_gard(target_gard, rsi, dose_per_fraction, *, beta: float = GARD_BETA):
+def fractions_for_gard(
+    target_gard: ArrayLike,
+    rsi: ArrayLike,
+    dose_per_fraction: ArrayLike,
+    *,
+    beta: float = GARD_BETA,
+) -> float | np.ndarray:
     """Return the number of fractions n that reaches ``target_gard`` at d Gy per fraction.
 
     ``n = GARD_target / (d (alpha + beta d))``; NaN (with a warning) when a fraction has no
     positive effect (``alpha + beta d <= 0``, i.e. a very radioresistant RSI at small d).
+
+    Parameters
+    ----------
+    target_gard
+        The GARD to reach (>= 0).
+    rsi
+        Radiosensitivity Index (> 0).
+    dose_per_fraction
+        d, Gy per fraction (> 0).
+    beta
+        LQ beta in Gy^-2 (:data:`GARD_BETA` by default).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        n, not rounded: a float for scalar input, else an array of the broadcast shape.
     """
     t, r, d = _arrays(target_gard, rsi, dose_per_fraction)
     with warnings.catch_warnings():
@@ -146,8 +191,23 @@ def _check_lq(alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return np.isinf(alpha) | (beta < 0) | np.isinf(beta)
 
 
-def sf(dose, alpha, beta):
-    """Return the surviving fraction exp(-alpha D - beta D^2) after a single dose D (Gy)."""
+def sf(dose: ArrayLike, alpha: ArrayLike, beta: ArrayLike) -> float | np.ndarray:
+    """Return the surviving fraction exp(-alpha D - beta D^2) after a single dose D (Gy).
+
+    Parameters
+    ----------
+    dose
+        D in Gy (finite, >= 0).
+    alpha
+        LQ alpha in Gy^-1 (finite).
+    beta
+        LQ beta in Gy^-2 (finite, >= 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The surviving fraction: a float for scalar input, else an array of the broadcast shape.
+    """
     D, a, b = _arrays(dose, alpha, beta)
     result = np.exp(-a * D - b * D * D)
     result = _reject(result, _negative_or_inf(D), "dose must be finite and >= 0")
@@ -157,10 +217,22 @@ def sf(dose, alpha, beta):
     return _out(result)
 
 
-def sf2(alpha, beta):
+def sf2(alpha: ArrayLike, beta: ArrayLike) -> float | np.ndarray:
     """Return the model surviving fraction at 2 Gy, exp(-2 alpha - 4 beta).
 
     Not the observed SF2 of an assay (the Yard 2016 "SF2" is observed): do not conflate them.
+
+    Parameters
+    ----------
+    alpha
+        LQ alpha in Gy^-1 (finite).
+    beta
+        LQ beta in Gy^-2 (finite, >= 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        SF(2 Gy): a float for scalar input, else an array of the broadcast shape.
     """
     return sf(2.0, alpha, beta)
 
@@ -170,11 +242,27 @@ def _decreasing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (b > 0) | ((b == 0) & (a > 0))
 
 
-def dose_for_sf(surviving_fraction, alpha, beta):
+def dose_for_sf(
+    surviving_fraction: ArrayLike, alpha: ArrayLike, beta: ArrayLike
+) -> float | np.ndarray:
     """Return the single dose D (Gy) with SF(D) = s: (sqrt(a^2 - 4 b ln s) - a) / (2 b).
 
     With beta = 0, D = -ln(s) / alpha. NaN (with a warning) when s is not in (0, 1] or the curve
     never falls to s.
+
+    Parameters
+    ----------
+    surviving_fraction
+        s, in (0, 1].
+    alpha
+        LQ alpha in Gy^-1 (finite).
+    beta
+        LQ beta in Gy^-2 (finite, >= 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        D in Gy: a float for scalar input, else an array of the broadcast shape.
     """
     s, a, b = _arrays(surviving_fraction, alpha, beta)
     bad = (s <= 0) | (s > 1) | _check_lq(a, b) | ~(_decreasing(a, b) | np.isnan(a + b))
@@ -187,17 +275,42 @@ def dose_for_sf(surviving_fraction, alpha, beta):
     return _out(result)
 
 
-def d10(alpha, beta):
-    """Return the dose (Gy) that leaves 10% surviving."""
+def d10(alpha: ArrayLike, beta: ArrayLike) -> float | np.ndarray:
+    """Return the dose (Gy) that leaves 10% surviving.
+
+    Parameters
+    ----------
+    alpha
+        LQ alpha in Gy^-1 (finite).
+    beta
+        LQ beta in Gy^-2 (finite, >= 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        D10 in Gy (:func:`dose_for_sf` at 0.1).
+    """
     return dose_for_sf(0.1, alpha, beta)
 
 
-def mid(alpha, beta):
+def mid(alpha: ArrayLike, beta: ArrayLike) -> float | np.ndarray:
     """Return the mean inactivation dose, the integral of SF(D) over D from 0 to infinity.
 
     ``sqrt(pi/beta) exp(alpha^2/4beta) (1 - Phi(alpha / sqrt(2 beta)))``, evaluated as
     ``sqrt(pi/beta) erfcx(alpha / (2 sqrt(beta))) / 2`` to avoid overflow; ``1/alpha`` when
     beta = 0.
+
+    Parameters
+    ----------
+    alpha
+        LQ alpha in Gy^-1 (finite).
+    beta
+        LQ beta in Gy^-2 (finite, >= 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        MID in Gy: a float for scalar input, else an array of the broadcast shape.
     """
     a, b = _arrays(alpha, beta)
     bad = _check_lq(a, b) | ~(_decreasing(a, b) | np.isnan(a + b))
@@ -215,8 +328,25 @@ def _fractionation(dose_per_fraction, fractions, alpha_beta):
     return d, n, ab, bad
 
 
-def bed(dose_per_fraction, fractions, alpha_beta):
-    """Return the biologically effective dose BED = n d (1 + d / (alpha/beta)) in Gy."""
+def bed(
+    dose_per_fraction: ArrayLike, fractions: ArrayLike, alpha_beta: ArrayLike
+) -> float | np.ndarray:
+    """Return the biologically effective dose BED = n d (1 + d / (alpha/beta)) in Gy.
+
+    Parameters
+    ----------
+    dose_per_fraction
+        d, Gy per fraction (>= 0).
+    fractions
+        n, number of fractions (>= 0).
+    alpha_beta
+        The tissue's alpha/beta ratio in Gy (> 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        BED in Gy: a float for scalar input, else an array of the broadcast shape.
+    """
     d, n, ab, bad = _fractionation(dose_per_fraction, fractions, alpha_beta)
     with np.errstate(divide="ignore", invalid="ignore"):
         result = n * d * (1 + d / ab)
@@ -224,8 +354,25 @@ def bed(dose_per_fraction, fractions, alpha_beta):
     return _out(result)
 
 
-def eqd2(dose_per_fraction, fractions, alpha_beta):
-    """Return the equivalent dose in 2-Gy fractions EQD2 = n d (d + a/b) / (2 + a/b) in Gy."""
+def eqd2(
+    dose_per_fraction: ArrayLike, fractions: ArrayLike, alpha_beta: ArrayLike
+) -> float | np.ndarray:
+    """Return the equivalent dose in 2-Gy fractions EQD2 = n d (d + a/b) / (2 + a/b) in Gy.
+
+    Parameters
+    ----------
+    dose_per_fraction
+        d, Gy per fraction (>= 0).
+    fractions
+        n, number of fractions (>= 0).
+    alpha_beta
+        The tissue's alpha/beta ratio in Gy (> 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        EQD2 in Gy: a float for scalar input, else an array of the broadcast shape.
+    """
     d, n, ab, bad = _fractionation(dose_per_fraction, fractions, alpha_beta)
     with np.errstate(divide="ignore", invalid="ignore"):
         result = n * d * (d + ab) / (2 + ab)
@@ -233,7 +380,9 @@ def eqd2(dose_per_fraction, fractions, alpha_beta):
     return _out(result)
 
 
-def fit_lq(doses, surviving_fractions, *, bounds: tuple[float, float] = (0.0, 1.0)):
+def fit_lq(
+    doses: ArrayLike, surviving_fractions: ArrayLike, *, bounds: tuple[float, float] = (0.0, 1.0)
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
     """Fit LQ alpha and beta to clonogenic survival: least squares on -ln SF, box-bounded.
 
     Minimises ``sum((alpha D + beta D^2 + ln SF)^2)`` with ``bounds[0] <= alpha, beta <=
@@ -248,11 +397,16 @@ def fit_lq(doses, surviving_fractions, *, bounds: tuple[float, float] = (0.0, 1.
         Doses in Gy, shape (n_doses,), finite and >= 0.
     surviving_fractions
         Shape (n_doses,) for one curve or (n_curves, n_doses); NaN marks a missing point.
+    bounds
+        ``(low, high)`` box for both alpha and beta (RadioGx: 0 and 1).
 
     Returns
     -------
-    ``(alpha, beta)``: floats for one curve, arrays for several. A curve with a surviving
-    fraction <= 0 or fewer than two distinct positive doses gives NaN (with a warning).
+    alpha : float or numpy.ndarray
+        Gy^-1: a float for one curve, an array for several.
+    beta : float or numpy.ndarray
+        Gy^-2, as ``alpha``. A curve with a surviving fraction <= 0 or fewer than two distinct
+        positive doses gives NaN for both (with a warning).
     """
     D = np.asarray(doses, dtype=np.float64)
     S = np.asarray(surviving_fractions, dtype=np.float64)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up (scripts/setup.sh) and run the linters and the test suite, end-to-end workflow runs
-# included. Extra arguments go to pytest (e.g. -m "not workflow" for the fast tests only).
+# Set up (scripts/setup.sh) and run the linters, the documentation build and the test suite,
+# end-to-end workflow runs included. Extra arguments go to pytest (e.g. -m "not workflow" for
+# the fast tests only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --tests
@@ -13,4 +14,7 @@ ruff format --check rtpredict tests benchmarks scripts
 snakefmt --check Snakefile rules
 rtpredict simulate --outdir .test/data --tumours 2 --read-pairs 2000 --background-genes 20
 snakemake --lint --configfile .test/config.yaml
+# the API reference and guides (docs/conf.py), from scratch, warnings as errors
+rm -rf docs/_build docs/api/generated
+sphinx-build -W --keep-going -q -b html docs docs/_build/html
 exec python -m pytest "$@"

@@ -2,7 +2,7 @@
 # Set up rtpredict on Debian 12: the bioinformatics tools from Debian's packages and a .venv
 # with the package (editable) and its test extras. Idempotent: a second run installs nothing.
 # --tests also installs what the test suite needs (headless Chromium and a font, for the
-# report tests).
+# report tests; the federated and docs extras, for the federation tests and the API reference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,7 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 extras=test
 if [ "${1:-}" = "--tests" ]; then
-  extras=test,federated
+  extras=test,federated,docs
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
   command -v strace >/dev/null 2>&1 || missing+=(strace)

@@ -63,10 +63,45 @@ _KEYS = {
 
 @dataclass(frozen=True)
 class FederationPlan:
-    """Everything the sites agreed on before training (see the module docstring).
+    """Everything the sites agreed on before training.
 
-    ``features`` is the agreed feature schema as `FeatureSchema.to_dict` output; ``target`` the
-    resolved target (`Target.to_dict`). Build one with `load_plan` (YAML) or `from_json`.
+    The plan travels with the run and each site checks its SHA-256 against the digest it agreed
+    to before touching its data. Build one with :func:`load_plan` (YAML) or :meth:`from_json`.
+
+    Parameters
+    ----------
+    name
+        The model's name (its file name).
+    target
+        The resolved target (``Target.to_dict`` output).
+    features
+        The agreed feature schema (``FeatureSchema.to_dict`` output).
+    sites
+        The pseudonymous site codes expected.
+    strategy
+        ``"bagging"`` or ``"cyclic"``.
+    rounds
+        Federated rounds.
+    local_rounds
+        Cyclic: boosting iterations a site adds per turn (bagging: 1).
+    horizon
+        Time (years) of the event probability of survival models.
+    params
+        Boosting parameters (``RadiosensitivityModel`` names).
+    holdout_fraction
+        Each site's validation part.
+    seed
+        Seed of the hold-out split and boosting.
+    n_ci_bootstrap
+        Bootstrap resamples of the validation metrics' confidence intervals.
+    hazard_grid_years
+        Interval of the Cox baseline hazard grid.
+    hazard_max_years
+        End of the Cox baseline hazard grid.
+    min_site_size
+        Fewest tumours a site may train on.
+    title, description, licence
+        Card fields.
     """
 
     name: str
@@ -104,13 +139,25 @@ class FederationPlan:
         return Target(t["name"], t["kind"], t["objective"], tuple(t["columns"]))
 
     def to_dict(self) -> dict:
-        """Return the plan as JSON values."""
+        """Return the plan as JSON values.
+
+        Returns
+        -------
+        dict
+            Field name -> value.
+        """
         out = asdict(self)
         out["sites"] = list(self.sites)
         return out
 
     def to_json(self) -> str:
-        """Return the canonical JSON text of the plan (sorted keys, no spaces)."""
+        """Return the canonical JSON text of the plan (sorted keys, no spaces).
+
+        Returns
+        -------
+        str
+            The JSON text, whose SHA-256 the sites compare.
+        """
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
     @property
@@ -120,7 +167,23 @@ class FederationPlan:
 
     @classmethod
     def from_json(cls, text: str) -> FederationPlan:
-        """Rebuild a plan from `to_json` output; InputError when malformed."""
+        """Rebuild a plan from :meth:`to_json` output.
+
+        Parameters
+        ----------
+        text
+            The JSON text.
+
+        Returns
+        -------
+        FederationPlan
+            The plan.
+
+        Raises
+        ------
+        InputError
+            When the text is malformed.
+        """
         try:
             spec = json.loads(text)
             spec["sites"] = tuple(spec["sites"])
@@ -129,7 +192,22 @@ class FederationPlan:
             raise InputError(f"federation plan is malformed: {err}") from err
 
     def xgb_params(self, *, base_score: float, learning_rate: float, seed: int) -> dict:
-        """Return XGBoost training parameters for one site's boosting step."""
+        """Return XGBoost training parameters for one site's boosting step.
+
+        Parameters
+        ----------
+        base_score
+            The shared starting prediction.
+        learning_rate
+            The step's learning rate (bagging: scaled by the site's share).
+        seed
+            XGBoost's seed.
+
+        Returns
+        -------
+        dict
+            Parameters for ``xgboost.train``.
+        """
         return xgb_params(
             self.target["objective"],
             {**self.params, "learning_rate": learning_rate},
@@ -179,11 +257,22 @@ class FederationPlan:
 
 
 def load_plan(path: str | Path) -> FederationPlan:
-    """Read a federation plan from YAML (see ``docs/federated.md`` for the keys).
+    """Read a federation plan from YAML.
 
     ``features`` lists obs columns: a plain name is numeric; ``{name: site, categories: [...]}``
     is categorical with the agreed categories. ``schema_from`` (a model card, relative to the
-    YAML) takes the schema of an existing model instead.
+    YAML) takes the schema of an existing model instead. The keys are described in the guide
+    "Federated training across hospitals".
+
+    Parameters
+    ----------
+    path
+        The plan YAML.
+
+    Returns
+    -------
+    FederationPlan
+        The plan.
     """
     path = Path(path)
     spec = read_yaml(path, "federation plan") or {}

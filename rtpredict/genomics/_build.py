@@ -24,7 +24,18 @@ MIN_HOTSPOT_EVIDENCE = 2
 
 @lru_cache(maxsize=2)
 def contig_lengths(genome: str) -> dict[str, int]:
-    """Return the lengths of the primary chromosomes of ``genome`` (GRCh37 or GRCh38)."""
+    """Return the lengths of the primary chromosomes of ``genome`` (GRCh37 or GRCh38).
+
+    Parameters
+    ----------
+    genome
+        ``"GRCh37"`` or ``"GRCh38"``.
+
+    Returns
+    -------
+    dict of str to int
+        ``chr``-style name -> length in bases.
+    """
     check_genome(genome)
     with data_file("contig_lengths.tsv").open() as handle:
         table = pd.read_csv(handle, sep="\t", dtype={"length": "int64"})
@@ -110,7 +121,16 @@ def check_hotspot_evidence(hits: int, hits_other: int, genome: str, source: str)
 def detect_build(path: str | Path) -> str | None:
     """Return the build (GRCh37 / GRCh38) of a VCF, BCF or BAM from its header contig lengths.
 
-    Returns None when the header declares no primary-chromosome length or matches neither build.
+    Parameters
+    ----------
+    path
+        A VCF, BCF or BAM file.
+
+    Returns
+    -------
+    str or None
+        ``"GRCh37"`` or ``"GRCh38"``; None when the header declares no primary-chromosome length
+        or matches neither build.
     """
     import pysam
 

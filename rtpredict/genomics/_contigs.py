@@ -18,6 +18,16 @@ def normalise_contig(name: str) -> str:
     ``1``, ``chr1`` and ``NC_000001.11`` become ``chr1``; ``MT``, ``M``, ``chrMT`` and
     ``NC_012920.1`` become ``chrM``; ``X``/``Y`` likewise. Other contigs (alternate haplotypes,
     decoys, unplaced scaffolds) are kept verbatim.
+
+    Parameters
+    ----------
+    name
+        A contig name as a VCF, BAM or FASTA writes it.
+
+    Returns
+    -------
+    str
+        The normalised name.
     """
     stem = name[3:] if name[:3].lower() == "chr" else name
     upper = stem.upper()

@@ -77,5 +77,20 @@ def gene_intervals(genome: str = "GRCh38") -> GeneIntervals:
 
 
 def genes_at(chroms: np.ndarray, positions: np.ndarray, *, genome: str = "GRCh38") -> np.ndarray:
-    """Return the gene symbol covering each position (``chr``-style names), None outside genes."""
+    """Return the gene symbol covering each position (``chr``-style names), None outside genes.
+
+    Parameters
+    ----------
+    chroms
+        Chromosome of each position (``chr``-style names).
+    positions
+        1-based positions.
+    genome
+        The build; only ``"GRCh38"`` gene intervals are shipped.
+
+    Returns
+    -------
+    numpy.ndarray
+        object array of symbols (or None), one per position.
+    """
     return gene_intervals(genome).lookup(chroms, positions)

@@ -23,9 +23,17 @@ from rtpredict.genomics._resources import data_file
 def hotspot_table(genome: str = "GRCh38") -> pd.DataFrame:
     """Return the Cancer Hotspots v2 alleles of ``genome`` with their trimmed form.
 
-    Columns: ``chrom, pos, ref, alt, gene, variant_class, protein_change, sift`` as shipped
-    (MAF-style alleles, ``-`` for none), then ``trim_pos, trim_ref, trim_alt``, ``allele_class``
-    (SNV, MNV, insertion, deletion, complex) and ``consequence`` (SO term).
+    Parameters
+    ----------
+    genome
+        ``"GRCh37"`` or ``"GRCh38"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``chrom, pos, ref, alt, gene, variant_class, protein_change, sift`` as shipped
+        (MAF-style alleles, ``-`` for none), then ``trim_pos, trim_ref, trim_alt``,
+        ``allele_class`` (SNV, MNV, insertion, deletion, complex) and ``consequence`` (SO term).
     """
     check_genome(genome)
     with data_file(f"cancer_hotspots_v2_{genome}.tsv.gz").open("rb") as handle:

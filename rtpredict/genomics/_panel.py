@@ -30,7 +30,21 @@ class PanelGroup:
 
 @dataclass(frozen=True)
 class Panel:
-    """A gene panel: its genes (with the YAML's evidence per gene) and its groups."""
+    """A gene panel: its genes (with the YAML's evidence per gene) and its groups.
+
+    Parameters
+    ----------
+    name
+        The panel's name.
+    genes
+        HGNC symbols of its genes.
+    groups
+        Groups of genes, each setting one per-tumour flag ``dna_<name>``.
+    details
+        Per gene, the YAML's other fields (evidence, citations).
+    source
+        The file it was read from.
+    """
 
     name: str
     genes: tuple[str, ...]
@@ -45,6 +59,16 @@ def read_panel(path: str | os.PathLike[str] | None = None) -> Panel:
     The YAML holds ``name``, ``genes`` (a list of mappings with at least ``symbol``; evidence,
     citations and the like are kept in :attr:`Panel.details`) and optional ``groups`` (name ->
     ``genes``, optional ``qualifying``: ``nonsynonymous`` (default) or ``truncating``).
+
+    Parameters
+    ----------
+    path
+        The panel YAML, or None for the shipped panel.
+
+    Returns
+    -------
+    Panel
+        The panel.
     """
     if path is None:
         source = f"rtpredict/data/genomics/{DEFAULT_PANEL}"

@@ -33,7 +33,13 @@ _STRINGS = [name for name, dtype in COLUMNS.items() if dtype == "object"]
 
 
 def empty_variants() -> pd.DataFrame:
-    """Return a variants table with no rows and the standard columns and dtypes."""
+    """Return a variants table with no rows and the standard columns and dtypes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        An empty variants table.
+    """
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in COLUMNS.items()})
 
 
@@ -51,12 +57,31 @@ def write_tsv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
 
 def write_variants(variants: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a variants table as TSV, atomically; NA is written as an empty field."""
+    """Write a variants table as TSV, atomically; NA is written as an empty field.
+
+    Parameters
+    ----------
+    variants
+        A variants table (:func:`read_somatic_vcf`).
+    path
+        The TSV file to write.
+    """
     write_tsv(conform(variants), path)
 
 
 def read_variants(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a variants TSV written by :func:`write_variants` (``rtpredict variants``)."""
+    """Read a variants TSV written by :func:`write_variants` (``rtpredict variants``).
+
+    Parameters
+    ----------
+    path
+        The TSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The variants, with the standard dtypes.
+    """
     path = Path(path)
     try:
         frame = pd.read_csv(

@@ -24,6 +24,18 @@ def is_qualifying(variants: pd.DataFrame, *, truncating: bool = False) -> pd.Ser
     """Tell which rows mutate their gene: passing, and a hotspot allele or non-synonymous.
 
     With ``truncating``, passing and truncating only (a missense hotspot does not count).
+
+    Parameters
+    ----------
+    variants
+        A variants table.
+    truncating
+        Count truncating variants only.
+
+    Returns
+    -------
+    pandas.Series
+        bool, one per row.
     """
     if truncating:
         return is_passing(variants) & variants["consequence"].isin(TRUNCATING)
@@ -33,7 +45,18 @@ def is_qualifying(variants: pd.DataFrame, *, truncating: bool = False) -> pd.Ser
 
 
 def is_coding(variants: pd.DataFrame) -> pd.Series:
-    """Tell which rows are passing coding variants (non-synonymous, synonymous, hotspot…)."""
+    """Tell which rows are passing coding variants (non-synonymous, synonymous, hotspot…).
+
+    Parameters
+    ----------
+    variants
+        A variants table.
+
+    Returns
+    -------
+    pandas.Series
+        bool, one per row.
+    """
     return is_passing(variants) & (variants["hotspot"] | variants["consequence"].isin(CODING))
 
 
@@ -45,6 +68,20 @@ def tumour_mutational_burden(
     The burden is NaN when a passing variant has no known consequence (an unannotated VCF off the
     hotspot list): whether it is coding cannot be told. With ``by``, one value per group of that
     column, ``callable_mb`` then being a number or a Series indexed by group.
+
+    Parameters
+    ----------
+    variants
+        A variants table.
+    callable_mb
+        Megabases of callable sequence: a number, or with ``by`` a Series indexed by group.
+    by
+        A column to group by (e.g. ``sample_id``).
+
+    Returns
+    -------
+    float or pandas.Series
+        Variants per megabase; a Series indexed by group with ``by``.
     """
     passing = is_passing(variants)
     frame = pd.DataFrame(

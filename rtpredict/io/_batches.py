@@ -57,6 +57,16 @@ def batch_digest(*tables: pd.DataFrame) -> str:
 
     The workflow passes it as a parameter of each batch's jobs, so a batch re-runs when its own
     rows of the sample sheet or clinical table change, and not when other tumours are added.
+
+    Parameters
+    ----------
+    *tables
+        The batch's rows of each table (e.g. sample sheet, clinical table).
+
+    Returns
+    -------
+    str
+        A hexadecimal digest of the tables' contents.
     """
     digest = hashlib.sha256()
     for table in tables:

@@ -22,7 +22,18 @@ DETECTION_TPM = 1.0
 
 
 def gene_table(tx2gene: pd.DataFrame) -> pd.DataFrame:
-    """Return one row per gene (index: gene ID without version): symbol, biotype, version."""
+    """Return one row per gene (index: gene ID without version): symbol, biotype, version.
+
+    Parameters
+    ----------
+    tx2gene
+        The transcript → gene table (:func:`read_tx2gene`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gene.
+    """
     genes = tx2gene.drop_duplicates("gene_id").set_index("gene_id")
     return genes[["symbol", "biotype", "gene_id_versioned"]]
 
@@ -40,6 +51,25 @@ def build_cohort(
     ``X`` = log1p(TPM) (float32); ``layers``: ``counts``, ``tpm``, ``length_scaled_counts``;
     ``var`` indexed by gene ID without version with ``symbol``; ``obs`` = QC metrics, then
     clinical covariates (NaN for tumours the clinical table lacks), plus ``genes_detected``.
+
+    Parameters
+    ----------
+    quant
+        Gene quantities of the tumours (:func:`salmon_gene_quant`,
+        :func:`featurecounts_gene_quant`).
+    genes
+        One row per gene (:func:`gene_table`).
+    qc
+        QC metrics, one row per tumour: its index gives the tumours and their order.
+    clinical
+        The clinical table (:func:`read_clinical`), or None.
+    provenance
+        Entries merged into ``uns["rtpredict"]`` (after version, creation time and scale).
+
+    Returns
+    -------
+    anndata.AnnData
+        The cohort, tumours × genes.
     """
     order = list(qc.index)
     tpm = quant.tpm.loc[order]
@@ -77,7 +107,18 @@ def build_cohort(
 
 
 def read_h5ad(path: str | os.PathLike) -> ad.AnnData:
-    """Read a cohort ``.h5ad``; a missing or unreadable file is an :class:`InputError`."""
+    """Read a cohort ``.h5ad``; a missing or unreadable file is an :class:`InputError`.
+
+    Parameters
+    ----------
+    path
+        The ``.h5ad`` file.
+
+    Returns
+    -------
+    anndata.AnnData
+        The cohort, loaded in memory.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -138,7 +179,15 @@ def read_batches(
 
 
 def write_h5ad(adata: ad.AnnData, path: str | os.PathLike) -> None:
-    """Write ``adata`` to ``path`` atomically (compressed)."""
+    """Write ``adata`` to ``path`` atomically (compressed).
+
+    Parameters
+    ----------
+    adata
+        The AnnData to write.
+    path
+        The ``.h5ad`` file (replaced if it exists).
+    """
     with atomic_path(path) as tmp:
         adata.write_h5ad(tmp, compression="gzip")
 
@@ -160,8 +209,24 @@ def _write_gene_table(path: Path, matrix: np.ndarray, genes: pd.DataFrame, colum
 
 
 def export_tsv(adata: ad.AnnData, outdir: str | os.PathLike, *, genes: bool = True) -> list[Path]:
-    """Export obs and (unless ``genes=False``) gene counts and TPM (genes × tumours, with
-    symbols) as TSV files for R users; return the paths written."""
+    """Export obs and (unless ``genes=False``) gene counts and TPM as TSV files for R users.
+
+    Genes are written as genes × tumours, with symbols.
+
+    Parameters
+    ----------
+    adata
+        The cohort AnnData.
+    outdir
+        Directory to write into (created if needed).
+    genes
+        Write the gene tables too, not only ``obs``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
     outdir = Path(outdir)
     written = []
     for name, layer in (("gene_counts", "counts"), ("gene_tpm", "tpm")) if genes else ():

@@ -21,7 +21,18 @@ _VERSION = r"\.\d+$"
 
 
 def strip_version(ids: pd.Series | pd.Index) -> pd.Series | pd.Index:
-    """Remove a trailing Ensembl version (``ENST00000269305.9`` → ``ENST00000269305``)."""
+    """Remove a trailing Ensembl version (``ENST00000269305.9`` → ``ENST00000269305``).
+
+    Parameters
+    ----------
+    ids
+        Ensembl IDs, with or without version.
+
+    Returns
+    -------
+    pandas.Series or pandas.Index
+        The IDs without version, of the type given.
+    """
     return ids.str.replace(_VERSION, "", regex=True)
 
 
@@ -33,10 +44,16 @@ def read_tx2gene(gtf: str | os.PathLike) -> pd.DataFrame:
     Both forms are returned: ``transcript_id`` without version and ``transcript_id_versioned``
     (equal when the GTF has no version). Genes are keyed by ``gene_id`` without version.
 
+    Parameters
+    ----------
+    gtf
+        The GTF file (plain or gzipped).
+
     Returns
     -------
-    DataFrame indexed by ``transcript_id`` with columns ``transcript_id_versioned``,
-    ``gene_id``, ``gene_id_versioned``, ``symbol``, ``biotype``, ``length`` (sum of exons).
+    pandas.DataFrame
+        Indexed by ``transcript_id`` with columns ``transcript_id_versioned``, ``gene_id``,
+        ``gene_id_versioned``, ``symbol``, ``biotype``, ``length`` (sum of exons).
     """
     try:
         gtf_table = pd.read_csv(
@@ -98,8 +115,19 @@ def read_tx2gene(gtf: str | os.PathLike) -> pd.DataFrame:
 def match_transcripts(names: pd.Index, tx2gene: pd.DataFrame) -> pd.Series:
     """Map quantified transcript names to gene IDs, whatever their version form.
 
-    Accepts ``ENST….7``, ``ENST…`` and GENCODE ``ENST….7|ENSG….3|…`` headers. Returns a
-    Series indexed by ``names`` holding the gene ID, NaN where the GTF lacks the transcript.
+    Accepts ``ENST….7``, ``ENST…`` and GENCODE ``ENST….7|ENSG….3|…`` headers.
+
+    Parameters
+    ----------
+    names
+        Transcript names as the quantifier wrote them.
+    tx2gene
+        The transcript → gene table (:func:`read_tx2gene`).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``names``, holding the gene ID; NaN where the GTF lacks the transcript.
     """
     first_field = names.str.split("|").str[0]
     by_versioned = tx2gene.set_index("transcript_id_versioned")["gene_id"]
@@ -112,8 +140,16 @@ def match_transcripts(names: pd.Index, tx2gene: pd.DataFrame) -> pd.Series:
 def read_gene_intervals(gtf: str | os.PathLike) -> pd.DataFrame:
     """Return each gene's span and strand from a GTF's exon lines.
 
-    Columns ``contig``, ``start``, ``end`` (1-based, inclusive), ``strand``; index ``gene_id``
-    without version.
+    Parameters
+    ----------
+    gtf
+        The GTF file (plain or gzipped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``contig``, ``start``, ``end`` (1-based, inclusive), ``strand``; index
+        ``gene_id`` without version.
     """
     exons = pd.read_csv(
         gtf,
@@ -141,7 +177,15 @@ _TX2GENE_COLUMNS = ["transcript_id_versioned", "gene_id", "gene_id_versioned", "
 
 
 def write_tx2gene(tx2gene: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Save a :func:`read_tx2gene` table as TSV (atomically), to read the GTF once per run."""
+    """Save a :func:`read_tx2gene` table as TSV (atomically), to read the GTF once per run.
+
+    Parameters
+    ----------
+    tx2gene
+        The table to save.
+    path
+        The TSV file to write.
+    """
     from rtpredict.io._atomic import atomic_path
 
     with atomic_path(path) as tmp:
@@ -149,7 +193,18 @@ def write_tx2gene(tx2gene: pd.DataFrame, path: str | os.PathLike) -> None:
 
 
 def load_tx2gene(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a table saved by :func:`write_tx2gene`; a GTF (``.gtf``, ``.gtf.gz``) is parsed."""
+    """Read a table saved by :func:`write_tx2gene`; a GTF (``.gtf``, ``.gtf.gz``) is parsed.
+
+    Parameters
+    ----------
+    path
+        A TSV written by :func:`write_tx2gene`, or a GTF.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The transcript → gene table, as :func:`read_tx2gene` returns it.
+    """
     if str(path).endswith((".gtf", ".gtf.gz")):
         return read_tx2gene(path)
     try:

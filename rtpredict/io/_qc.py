@@ -29,7 +29,18 @@ def _load_json(path: str | os.PathLike) -> dict:
 
 
 def read_fastp(path: str | os.PathLike) -> dict[str, float]:
-    """Read a fastp JSON report: read pairs, pairs kept, adapter-trimmed reads, Q30, duplication."""
+    """Read a fastp JSON report: read pairs, pairs kept, adapter-trimmed reads, Q30, duplication.
+
+    Parameters
+    ----------
+    path
+        fastp's JSON report.
+
+    Returns
+    -------
+    dict of str to float
+        The metrics by name.
+    """
     report = _load_json(path)
     try:
         before = report["summary"]["before_filtering"]
@@ -69,9 +80,17 @@ def library_type_from_counts(lib: dict) -> tuple[str, float]:
 def read_salmon_qc(quant_dir: str | os.PathLike) -> dict[str, float | str]:
     """Read salmon's ``aux_info/meta_info.json`` and ``lib_format_counts.json``.
 
-    Returns the mapping rate (fraction), fragments processed and mapped, the library type
-    (:func:`library_type_from_counts`; salmon's own guess as ``salmon_library_type``), its
-    strandedness in words and salmon's version.
+    Parameters
+    ----------
+    quant_dir
+        salmon's output directory for one tumour.
+
+    Returns
+    -------
+    dict
+        The mapping rate (fraction), fragments processed and mapped, the library type
+        (:func:`library_type_from_counts`; salmon's own guess as ``salmon_library_type``), its
+        strandedness in words and salmon's version.
     """
     quant_dir = Path(quant_dir)
     meta = _load_json(quant_dir / "aux_info" / "meta_info.json")
@@ -90,7 +109,18 @@ def read_salmon_qc(quant_dir: str | os.PathLike) -> dict[str, float | str]:
 
 
 def read_star_log(path: str | os.PathLike) -> dict[str, float]:
-    """Read STAR's ``Log.final.out``: unique, multi-mapped and total mapping rates (fractions)."""
+    """Read STAR's ``Log.final.out``: unique, multi-mapped and total mapping rates (fractions).
+
+    Parameters
+    ----------
+    path
+        STAR's ``Log.final.out``.
+
+    Returns
+    -------
+    dict of str to float
+        The rates by name.
+    """
     fields = {}
     try:
         for line in Path(path).read_text().splitlines():

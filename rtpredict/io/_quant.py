@@ -28,10 +28,15 @@ MAX_UNMATCHED = 0.05
 class GeneQuant:
     """Gene-level quantities of a cohort (samples × genes).
 
-    ``counts``: estimated fragments (salmon: summed ``NumReads``; featureCounts: assigned
-    pairs). ``tpm``: transcripts per million summed per gene. ``length``: the effective gene
-    length used (salmon: abundance-weighted mean of transcript effective lengths; featureCounts:
-    union of exons).
+    Parameters
+    ----------
+    counts
+        Estimated fragments (salmon: summed ``NumReads``; featureCounts: assigned pairs).
+    tpm
+        Transcripts per million summed per gene.
+    length
+        The effective gene length used (salmon: abundance-weighted mean of transcript
+        effective lengths; featureCounts: union of exons).
     """
 
     counts: pd.DataFrame
@@ -43,6 +48,11 @@ class GeneQuant:
 
         TPM × the gene's mean effective length over samples, rescaled to each sample's total
         estimated counts: counts free of the length bias of differential isoform usage.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Samples × genes, like ``counts``.
         """
         scaled = self.tpm * self.length.mean(axis=0)
         return scaled.mul(self.counts.sum(axis=1) / scaled.sum(axis=1), axis=0)
@@ -134,9 +144,10 @@ class TranscriptIndex:
 
     salmon writes transcripts in the order of its index, so every tumour quantified against one
     index has the same ``Name`` column: names are matched to genes once, and each file is only
-    checked to carry the same names, byte for byte (:meth:`matches`).
+    checked to carry the same names, byte for byte (:meth:`matches`). Build it with
+    :meth:`from_quant`.
 
-    Attributes
+    Parameters
     ----------
     genes
         Gene IDs (without version) of ``tx2gene``, sorted: the order of the summaries.
@@ -151,6 +162,9 @@ class TranscriptIndex:
         The file the names were read from (for messages).
     tx2gene
         The table the genes come from, to match files whose names differ.
+
+    Attributes
+    ----------
     n_transcripts
         Number of ``quant.sf`` rows per gene of ``genes``.
     """
@@ -208,6 +222,11 @@ class TranscriptIndex:
         genes
             Gene order to use (default: the sorted gene IDs of ``tx2gene``).
 
+        Returns
+        -------
+        TranscriptIndex
+            The index of the run.
+
         Raises
         ------
         InputError
@@ -232,6 +251,18 @@ class TranscriptIndex:
 
         Logs one warning when transcripts the GTF lacks are dropped (up to 5% of them); see
         :meth:`from_names`.
+
+        Parameters
+        ----------
+        path
+            A ``quant.sf`` file of the run.
+        tx2gene
+            The transcript → gene table (:func:`read_tx2gene`).
+
+        Returns
+        -------
+        TranscriptIndex
+            The index, to pass to :func:`read_salmon_genes` for every file of the run.
         """
         names, _ = _read_salmon_table(Path(path))
         index = cls.from_names(names, tx2gene, str(path))
@@ -257,6 +288,16 @@ class TranscriptIndex:
         the expected name followed by a tab, and 4 tabs per line in all (a line with a field
         too many then has another with one missing, which the parse finds). A trailing newline
         is optional.
+
+        Parameters
+        ----------
+        data
+            The whole content of a ``quant.sf`` file.
+
+        Returns
+        -------
+        bool
+            Whether the file can be summed with this index as it is.
         """
         raw = np.frombuffer(data, dtype=np.uint8)
         if np.count_nonzero(raw == ord("\t")) != (len(_SALMON_COLUMNS) - 1) * (
@@ -404,6 +445,18 @@ def salmon_gene_quant(paths: Mapping[str, str | os.PathLike], tx2gene: pd.DataFr
     first file; see :func:`read_salmon_genes`). Transcripts the GTF lacks are dropped with a
     warning; more than 5% unmatched means the annotation does not fit and is an error. Genes
     (columns, sorted IDs) are those with a quantified transcript in at least one file.
+
+    Parameters
+    ----------
+    paths
+        Sample ID → ``quant.sf`` file.
+    tx2gene
+        The transcript → gene table (:func:`read_tx2gene`).
+
+    Returns
+    -------
+    GeneQuant
+        Counts, TPM and effective gene lengths, samples × genes.
     """
     if not paths:
         return GeneQuant(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
@@ -424,6 +477,16 @@ def featurecounts_gene_quant(paths: Mapping[str, str | os.PathLike]) -> GeneQuan
 
     TPM is computed from counts per base of the union-of-exons gene length reported by
     featureCounts (``Length``), normalised to one million per sample.
+
+    Parameters
+    ----------
+    paths
+        Sample ID → featureCounts table.
+
+    Returns
+    -------
+    GeneQuant
+        Counts, TPM and gene lengths, samples × genes.
     """
     counts, lengths = {}, None
     for sample, path in paths.items():

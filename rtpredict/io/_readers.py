@@ -45,6 +45,19 @@ def read_featurecounts(
     """Read per-sample featureCounts tables (sample ID → path) into a gene-level AnnData.
 
     ``tx2gene`` (or its GTF) supplies gene symbols; layers as in :func:`read_salmon`.
+
+    Parameters
+    ----------
+    paths
+        Sample ID → featureCounts table (one count column each).
+    tx2gene
+        The transcript → gene table (:func:`read_tx2gene`), or a GTF or saved table to read it
+        from.
+
+    Returns
+    -------
+    anndata.AnnData
+        Tumours × genes.
     """
     quant = featurecounts_gene_quant(paths)
     return build_cohort(quant, gene_table(_tx2gene(tx2gene)), pd.DataFrame(index=list(paths)))

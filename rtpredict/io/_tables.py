@@ -25,7 +25,18 @@ _REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def schema(name: str) -> dict:
-    """Load a JSON schema (YAML) shipped in ``schemas/`` by name, e.g. ``"samples"``."""
+    """Load a JSON schema (YAML) shipped in ``schemas/`` by name, e.g. ``"samples"``.
+
+    Parameters
+    ----------
+    name
+        The schema's name: the file ``schemas/<name>.schema.yaml``.
+
+    Returns
+    -------
+    dict
+        The JSON schema.
+    """
     packaged = resources.files("rtpredict") / "schemas" / f"{name}.schema.yaml"
     source = packaged if packaged.is_file() else _REPO_SCHEMAS / f"{name}.schema.yaml"
     return yaml.safe_load(source.read_text())
@@ -193,6 +204,22 @@ def read_sample_sheet(
     With ``batch``, only that batch's rows (:func:`~rtpredict.io.tumour_batches`, with
     ``batch_size``) are validated and returned, so a batch job of a cohort of tens of thousands
     costs what its own rows cost.
+
+    Parameters
+    ----------
+    path
+        The sample sheet (TSV).
+    allow_columns
+        Column → reason it identifies nobody, for columns the identifier check would refuse.
+    batch
+        Return only this batch's rows.
+    batch_size
+        Tumours per batch when the sheet has no ``batch`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per FASTQ pair, with absolute paths.
     """
     path = Path(path)
     table, lines = _read_text_table(path)
@@ -271,6 +298,20 @@ def read_clinical(
     ``allow_columns``). Numeric columns become floats (NaN where empty); ``site`` and
     ``cohort`` categories. With ``samples``, only those tumours' rows are validated and
     returned.
+
+    Parameters
+    ----------
+    path
+        The clinical table (TSV).
+    allow_columns
+        Column → reason it identifies nobody, for columns the identifier check would refuse.
+    samples
+        Validate and return only these tumours' rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``sample_id``.
     """
     path = Path(path)
     table, lines = _read_text_table(path)

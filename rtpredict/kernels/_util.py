@@ -9,7 +9,19 @@ import numpy as np
 
 
 def as_matrix(X: np.ndarray) -> np.ndarray:
-    """Return ``X`` as a C-contiguous float32/float64 2-D array, copying only when needed."""
+    """Return ``X`` as a C-contiguous float32/float64 2-D array, copying only when needed.
+
+    Parameters
+    ----------
+    X
+        A samples x genes array (anything :func:`numpy.asarray` takes); other dtypes than
+        float32 and float64 are converted to float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``X`` itself when it already qualifies, else a converted copy.
+    """
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"expression must be a 2-D samples x genes array, got {X.ndim}-D")
@@ -24,7 +36,20 @@ def chunks(n_samples: int) -> int:
 
 
 def sets_to_csr(sets: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Pack gene sets (column indices) as CSR-like ``(indptr, indices)`` arrays."""
+    """Pack gene sets (column indices) as CSR-like ``(indptr, indices)`` arrays.
+
+    Parameters
+    ----------
+    sets
+        One sequence of column indices per gene set.
+
+    Returns
+    -------
+    indptr : numpy.ndarray
+        int64, ``len(sets) + 1`` offsets into ``indices``.
+    indices : numpy.ndarray
+        int64, the sets' column indices concatenated in order.
+    """
     indptr = np.zeros(len(sets) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(s) for s in sets])
     indices = (

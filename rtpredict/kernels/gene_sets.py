@@ -113,11 +113,18 @@ def rank_set_scores(
         ssGSEA rank weight exponent (0.25 as in Barbie 2009).
     ties
         ``"average"`` (order-free) or ``"gseapy"`` (gseapy's order of tied genes).
+    singscore
+        Compute singscore.
+    ssgsea
+        Compute raw (not normalised) ssGSEA.
 
     Returns
     -------
-    ``(singscore, ssgsea)`` arrays of shape (samples, sets), None when not requested. Empty
-    sets and sets covering every gene give NaN.
+    singscore : numpy.ndarray or None
+        Samples x sets, None when not requested.
+    ssgsea : numpy.ndarray or None
+        Samples x sets, None when not requested. In both, empty sets and sets covering every
+        gene give NaN.
     """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
@@ -146,7 +153,20 @@ def rank_set_scores(
 
 
 def singscore(X: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Return singscore (centred, scaled to [-0.5, 0.5]) per sample and set."""
+    """Return singscore (centred, scaled to [-0.5, 0.5]) per sample and set.
+
+    Parameters
+    ----------
+    X
+        Samples x genes (float32 or float64); any per-sample monotone scale.
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for empty sets and sets covering every gene.
+    """
     return rank_set_scores(X, indptr, indices, ssgsea=False)[0]
 
 
@@ -165,6 +185,24 @@ def ssgsea(
     as GSVA's ``ssgsea.norm`` and gseapy's NES do. That makes a score depend on the other samples
     in the call: for single-tumour use, divide raw scores by a range frozen from a reference
     cohort instead (:func:`normalize_ssgsea`).
+
+    Parameters
+    ----------
+    X
+        Samples x genes (float32 or float64); any per-sample monotone scale.
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`).
+    alpha
+        Rank weight exponent (0.25 as in Barbie 2009).
+    ties
+        ``"average"`` (order-free) or ``"gseapy"`` (gseapy's order of tied genes).
+    normalize
+        Divide by the range of the returned scores (see above).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for empty sets and sets covering every gene.
     """
     scores = rank_set_scores(X, indptr, indices, alpha=alpha, ties=ties, singscore=False)[1]
     if normalize:
@@ -175,7 +213,20 @@ def ssgsea(
 
 
 def normalize_ssgsea(scores: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Divide raw ssGSEA scores by a given range ``high - low`` (NaN when the range is 0)."""
+    """Divide raw ssGSEA scores by a given range ``high - low`` (NaN when the range is 0).
+
+    Parameters
+    ----------
+    scores
+        Raw ssGSEA scores (:func:`ssgsea` with ``normalize=False``).
+    low, high
+        The range to divide by, e.g. the lowest and highest raw score of a reference cohort.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``scores / (high - low)``; all NaN when the range is not finite and positive.
+    """
     span = high - low
     if not np.isfinite(span) or span <= 0:
         return np.full_like(scores, np.nan, dtype=np.float64)

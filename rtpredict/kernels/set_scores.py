@@ -138,14 +138,44 @@ def _one_rule(X, indptr, indices, code, a=None, b=None):
 
 
 def mean(X: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Return the mean expression of each set's genes per sample."""
+    """Return the mean expression of each set's genes per sample.
+
+    Parameters
+    ----------
+    X
+        Samples x genes, float32 or float64 (other dtypes are converted to float64).
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`): set ``k`` is the columns
+        ``indices[indptr[k]:indptr[k + 1]]`` of ``X``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for an empty set or where a value is NaN.
+    """
     return _one_rule(X, indptr, indices, MEAN)
 
 
 def weighted_sum(
     X: np.ndarray, indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:
-    """Return ``sum(weight * x)`` per set and sample; ``weights`` has one value per set entry."""
+    """Return ``sum(weight * x)`` per set and sample.
+
+    Parameters
+    ----------
+    X
+        Samples x genes, float32 or float64 (other dtypes are converted to float64).
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`): set ``k`` is the columns
+        ``indices[indptr[k]:indptr[k + 1]]`` of ``X``.
+    weights
+        One weight per set entry, aligned with ``indices``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for an empty set or where a value is NaN.
+    """
     return _one_rule(X, indptr, indices, WEIGHTED_SUM, a=weights)
 
 
@@ -156,7 +186,28 @@ def mean_z(
     reference_mean: np.ndarray,
     reference_sd: np.ndarray,
 ) -> np.ndarray:
-    """Return the mean standardised expression against frozen per-gene means and SDs."""
+    """Return the mean standardised expression against frozen per-gene means and SDs.
+
+    Each value is standardised as ``(x - reference_mean) / reference_sd`` with the statistics of
+    its gene (Toustrup 2011 proxy); an SD <= 0 gives NaN.
+
+    Parameters
+    ----------
+    X
+        Samples x genes, float32 or float64 (other dtypes are converted to float64).
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`): set ``k`` is the columns
+        ``indices[indptr[k]:indptr[k + 1]]`` of ``X``.
+    reference_mean
+        Per-gene means frozen from a reference cohort, one per column of ``X``.
+    reference_sd
+        Per-gene standard deviations, one per column of ``X``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for an empty set or where a value is NaN.
+    """
     g = np.asarray(X).shape[1]
     idx = np.asarray(indices, dtype=np.int64)
     a = per_entry(reference_mean, idx, g, "reference_mean")
@@ -167,21 +218,68 @@ def mean_z(
 def median_dichotomy(
     X: np.ndarray, indptr: np.ndarray, indices: np.ndarray, reference_median: np.ndarray
 ) -> np.ndarray:
-    """Return sum(+1 above the frozen per-gene median, -1 otherwise) per set and sample."""
+    """Return sum(+1 above the frozen per-gene median, -1 otherwise) per set and sample.
+
+    Parameters
+    ----------
+    X
+        Samples x genes, float32 or float64 (other dtypes are converted to float64).
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`): set ``k`` is the columns
+        ``indices[indptr[k]:indptr[k + 1]]`` of ``X``.
+    reference_median
+        Per-gene medians frozen from a reference cohort, one per column of ``X``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for an empty set or where a value is NaN.
+    """
     g = np.asarray(X).shape[1]
     a = per_entry(reference_median, np.asarray(indices, dtype=np.int64), g, "reference_median")
     return _one_rule(X, indptr, indices, MEDIAN_DICHOTOMY, a=a)
 
 
 def sample_median(X: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Return the median expression of each set's genes within each sample."""
+    """Return the median expression of each set's genes within each sample.
+
+    Parameters
+    ----------
+    X
+        Samples x genes, float32 or float64 (other dtypes are converted to float64).
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`): set ``k`` is the columns
+        ``indices[indptr[k]:indptr[k + 1]]`` of ``X``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for an empty set or where a value is NaN.
+    """
     return _one_rule(X, indptr, indices, SAMPLE_MEDIAN)
 
 
 def geometric_mean(
     X: np.ndarray, indptr: np.ndarray, indices: np.ndarray, offset: float
 ) -> np.ndarray:
-    """Return ``exp(mean(log(x + offset)))`` per set and sample (``X`` on a linear scale)."""
+    """Return ``exp(mean(log(x + offset)))`` per set and sample (``X`` on a linear scale).
+
+    Parameters
+    ----------
+    X
+        Samples x genes, float32 or float64 (other dtypes are converted to float64).
+    indptr, indices
+        Gene sets as CSR-like arrays (:func:`sets_to_csr`): set ``k`` is the columns
+        ``indices[indptr[k]:indptr[k + 1]]`` of ``X``.
+    offset
+        Added to every value before the logarithm (finite, >= 0); a non-positive ``x + offset``
+        gives NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, samples x sets; NaN for an empty set or where a value is NaN.
+    """
     if not np.isfinite(offset) or offset < 0:
         raise ValueError(f"offset must be a finite number >= 0, got {offset}")
     a = np.full(np.asarray(indices).size, float(offset))

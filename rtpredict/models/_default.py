@@ -14,7 +14,13 @@ DEFAULT_MODELS = {"recurrence": "recurrence.json", "demo_recurrence": "demo_recu
 
 
 def available_defaults() -> list[str]:
-    """Names of the models shipped with rtpredict."""
+    """Return the names of the models shipped with rtpredict.
+
+    Returns
+    -------
+    list of str
+        Names for :func:`load_default`.
+    """
     return sorted(DEFAULT_MODELS)
 
 
@@ -30,6 +36,16 @@ def load_default(name: str = "recurrence") -> RadiosensitivityModel:
     ``"demo_recurrence"``: for the simulated demo only, trained on 600 simulated tumours
     (``scripts/train_demo_model.py``) from RSI, the catalog signatures, DNA features and the
     schedule; its frozen reference statistics are :func:`default_reference` of the same name.
+
+    Parameters
+    ----------
+    name
+        One of :func:`available_defaults`.
+
+    Returns
+    -------
+    RadiosensitivityModel
+        The fitted model, with its card in ``card_``.
     """
     if name not in DEFAULT_MODELS:
         raise InputError(f"no shipped model {name!r}; available: {available_defaults()}.")
@@ -44,6 +60,16 @@ def default_reference(name: str) -> Path:
     Cohort-relative signature scores (Buffa, Toustrup) of tumours scored with a shipped model
     must use the statistics of its training cohort: ``rtpredict features --reference
     default:<name>``.
+
+    Parameters
+    ----------
+    name
+        One of :func:`available_defaults`.
+
+    Returns
+    -------
+    pathlib.Path
+        The reference-statistics JSON file.
     """
     path = Path(str(files("rtpredict").joinpath("data", "models", f"{name}.reference.json")))
     if not path.is_file():

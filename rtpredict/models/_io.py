@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xgboost as xgb
 
@@ -29,6 +30,9 @@ from rtpredict.models._card import (
     restore_model,
 )
 from rtpredict.models._model import Member, RadiosensitivityModel
+
+if TYPE_CHECKING:
+    from rtpredict.models.validation import ValidationResult
 
 BOOTSTRAP_FORMAT = "rtpredict-bootstrap-ensemble"
 
@@ -57,7 +61,7 @@ def save_model(
     path: str | os.PathLike,
     *,
     info: Mapping | None = None,
-    validation=None,
+    validation: ValidationResult | Mapping | None = None,
 ) -> Path:
     """Save a fitted model as XGBoost JSON + bootstrap JSON + model card; return the card path.
 
@@ -71,7 +75,12 @@ def save_model(
         Card fields (name, title, description, trained_on, data_source, data_handling,
         licence, created).
     validation
-        A `rtpredict.models.validation.ValidationResult` (or its ``to_dict()``) for the card.
+        A ``rtpredict.models.validation.ValidationResult`` (or its ``to_dict()``) for the card.
+
+    Returns
+    -------
+    pathlib.Path
+        The card, ``<path stem>.card.json``.
     """
     if not hasattr(model, "booster_"):
         raise InputError("only a fitted model can be saved; call fit() first.")
@@ -104,10 +113,23 @@ def save_model(
 
 
 def load_model(path: str | os.PathLike) -> RadiosensitivityModel:
-    """Load a model saved by `save_model`, verifying checksums and schema.
+    """Load a model saved by :func:`save_model`, verifying checksums and schema.
 
-    Raises `InputError` when a file is missing, its SHA-256 differs from the card's, or the
-    booster's features disagree with the card's schema.
+    Parameters
+    ----------
+    path
+        The booster file (``.json``) or the card (``.card.json``).
+
+    Returns
+    -------
+    RadiosensitivityModel
+        The fitted model, with its card in ``card_``.
+
+    Raises
+    ------
+    InputError
+        When a file is missing, its SHA-256 differs from the card's, or the booster's features
+        disagree with the card's schema.
     """
     paths = model_paths(path)
     card = _read_json(paths["card"], "model card")

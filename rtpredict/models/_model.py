@@ -9,11 +9,12 @@ import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from numpy.typing import ArrayLike
 from scipy.special import expit
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
@@ -23,6 +24,9 @@ from rtpredict.models._register import hash_sample_ids
 from rtpredict.models._schema import BIAS, FeatureSchema, obs_table
 from rtpredict.models._survival import breslow_cumulative_hazard, step_value
 from rtpredict.models._target import Target, resolve_target
+
+if TYPE_CHECKING:
+    from anndata import AnnData
 
 AFT_DISTRIBUTIONS = ("normal", "logistic", "extreme")
 _EVAL_METRIC = {
@@ -273,7 +277,7 @@ reg_lambda, reg_alpha
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None) -> RadiosensitivityModel:
+    def fit(self, X: AnnData | pd.DataFrame, y: ArrayLike | None = None) -> RadiosensitivityModel:
         """Fit the booster, its bootstrap ensemble and the survival baseline on ``X``.
 
         Parameters
@@ -506,20 +510,57 @@ reg_lambda, reg_alpha
         }
 
     # --------------------------------------------------------------- prediction
-    def predict(self, X) -> np.ndarray:
-        """Predict each tumour: value, probability of class 1, or risk score (survival)."""
+    def predict(self, X: AnnData | pd.DataFrame) -> np.ndarray:
+        """Predict each tumour: value, probability of class 1, or risk score (survival).
+
+        Parameters
+        ----------
+        X
+            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
+            features the model was fitted on.
+
+        Returns
+        -------
+        numpy.ndarray
+            One prediction per tumour.
+        """
         margin = self._margin(self.booster_, self._dmatrix(self._frame(X)))
         return self._transform(margin, self.risk_offset_)
 
-    def predict_margin(self, X) -> np.ndarray:
-        """Return the booster's raw margin (log-odds, log hazard, log time), which SHAP sums to."""
+    def predict_margin(self, X: AnnData | pd.DataFrame) -> np.ndarray:
+        """Return the booster's raw margin (log-odds, log hazard, log time), which SHAP sums to.
+
+        Parameters
+        ----------
+        X
+            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
+            features the model was fitted on.
+
+        Returns
+        -------
+        numpy.ndarray
+            One margin per tumour.
+        """
         return self._margin(self.booster_, self._dmatrix(self._frame(X)))
 
-    def predict_survival(self, X, times: Sequence[float]) -> pd.DataFrame:
+    def predict_survival(self, X: AnnData | pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
         """Return each tumour's survival probability at ``times`` (years).
 
         Cox: S(t | x) = exp(-H0(t) exp(risk(x))) with Breslow's H0 from the training data.
         AFT: S(t | x) = 1 - F((ln t - margin(x)) / scale) with the model's error distribution.
+
+        Parameters
+        ----------
+        X
+            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
+            features the model was fitted on.
+        times
+            Times at which to evaluate survival, in years.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Tumours × times.
         """
         self._require_survival()
         frame = self._frame(X)
@@ -529,7 +570,7 @@ reg_lambda, reg_alpha
         return pd.DataFrame(surv, index=frame.index, columns=times)
 
     def predict_uncertainty(
-        self, X, *, level: float = 0.95, horizon: float | None = None
+        self, X: AnnData | pd.DataFrame, *, level: float = 0.95, horizon: float | None = None
     ) -> pd.DataFrame:
         """Return each tumour's prediction with the bootstrap ensemble's spread.
 
@@ -538,6 +579,21 @@ reg_lambda, reg_alpha
         prediction among the training tumours' predictions, 0–100). Survival models with a
         horizon (argument or ``self.horizon``) add ``event_probability`` by the horizon with its
         ``_sd``, ``_lower`` and ``_upper``. Without bootstrap boosters the spread is NaN.
+
+        Parameters
+        ----------
+        X
+            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
+            features the model was fitted on.
+        level
+            Coverage of the percentile interval.
+        horizon
+            Time (years) of the event probability of survival models; default ``self.horizon``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per tumour.
         """
         frame = self._frame(X)
         horizon = self.horizon if horizon is None else horizon
@@ -560,7 +616,18 @@ reg_lambda, reg_alpha
         return out
 
     def training_percentile(self, prediction: np.ndarray) -> np.ndarray:
-        """Return where predictions fall among the training tumours' predictions (0–100)."""
+        """Return where predictions fall among the training tumours' predictions (0–100).
+
+        Parameters
+        ----------
+        prediction
+            Predictions on the scale of :meth:`predict`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Percentiles, of the shape of ``prediction``.
+        """
         q = self.training_quantiles_
         grid = np.linspace(0, 100, q.size)
         unique, first = np.unique(q, return_index=True)
@@ -568,11 +635,22 @@ reg_lambda, reg_alpha
         mid = (grid[first] + grid[q.size - 1 - last]) / 2
         return np.interp(np.asarray(prediction, dtype=float), unique, mid)
 
-    def explain(self, X) -> pd.DataFrame:
+    def explain(self, X: AnnData | pd.DataFrame) -> pd.DataFrame:
         """Return per-tumour SHAP values on the margin scale (XGBoost ``pred_contribs``).
 
         One column per feature plus ``"(bias)"``; each row sums to `predict_margin`
         (Lundberg SM et al., Nat Mach Intell 2020;2:56–67).
+
+        Parameters
+        ----------
+        X
+            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
+            features the model was fitted on.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Tumours × (features + ``"(bias)"``).
         """
         return self._contributions(self.booster_, self._frame(X))
 

@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models._schema import BIAS
 
+if TYPE_CHECKING:
+    from anndata import AnnData
+
 
 def prediction_table(
-    model: RadiosensitivityModel, data, *, horizon: float | None = None, level: float = 0.95
+    model: RadiosensitivityModel,
+    data: AnnData | pd.DataFrame,
+    *,
+    horizon: float | None = None,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Return one row per tumour: prediction, uncertainty, percentile and ``shap_<feature>``.
 
     Columns as `RadiosensitivityModel.predict_uncertainty`, then the SHAP value of each feature
     (margin scale) and ``shap_bias``; a row's SHAP values sum to its margin.
+
+    Parameters
+    ----------
+    model
+        A fitted model.
+    data
+        AnnData or DataFrame, one row per tumour.
+    horizon
+        Time (years) of the event probability of survival models; default ``model.horizon``.
+    level
+        Coverage of the bootstrap percentile interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tumour.
     """
     table = model.predict_uncertainty(data, level=level, horizon=horizon)
     shap = model.explain(data)
@@ -23,25 +48,42 @@ def prediction_table(
 
 
 def annotate_predictions(
-    adata,
+    adata: AnnData,
     model: RadiosensitivityModel,
     *,
     key_added: str = "rtpredict",
     horizon: float | None = None,
     level: float = 0.95,
     copy: bool = False,
-):
+) -> AnnData | None:
     """Score each tumour of ``adata`` with ``model`` and store the results for the report.
 
-    Writes ``obs[f"{key_added}_<column>"]`` for each column of `RadiosensitivityModel.\
-predict_uncertainty` (prediction, sd, lower, upper, percentile, and event_probability… for
-    survival models with a horizon), ``obsm[f"{key_added}_shap"]`` (DataFrame, tumours x
-    features, margin scale) and ``uns[f"{key_added}_prediction"]`` (parameters, model identity,
-    feature names, SHAP bias, global importance on this cohort and in training).
+    Writes ``obs[f"{key_added}_<column>"]`` for each column of
+    :meth:`RadiosensitivityModel.predict_uncertainty` (prediction, sd, lower, upper, percentile,
+    and event_probability… for survival models with a horizon), ``obsm[f"{key_added}_shap"]``
+    (DataFrame, tumours x features, margin scale) and ``uns[f"{key_added}_prediction"]``
+    (parameters, model identity, feature names, SHAP bias, global importance on this cohort and
+    in training).
+
+    Parameters
+    ----------
+    adata
+        Tumours, with the model's features in ``obs`` (and genes in ``X`` for gene models).
+    model
+        A fitted model.
+    key_added
+        Prefix of the keys written.
+    horizon
+        Time (years) of the event probability of survival models; default ``model.horizon``.
+    level
+        Coverage of the bootstrap percentile interval.
+    copy
+        Annotate and return a copy instead of writing into ``adata``.
 
     Returns
     -------
-    The annotated copy when ``copy``, else None.
+    anndata.AnnData or None
+        The annotated copy when ``copy``, else None.
     """
     adata = adata.copy() if copy else adata
     table = prediction_table(model, adata, horizon=horizon, level=level)

@@ -43,6 +43,13 @@ class FixHints(NamedTuple):
     """How the user drops or allows a column, in the words of the calling tool.
 
     Templates: ``{column}`` is the column name, ``{quoted}`` the name quoted for a shell.
+
+    Parameters
+    ----------
+    drop
+        How to drop or pseudonymise the column.
+    allow
+        How to let the column through, with a reason.
     """
 
     drop: str

@@ -138,7 +138,22 @@ STOP_WORDS = frozenset(["de", "du", "des", "d", "la", "le", "les", "l", "of", "t
 
 
 def header_tokens(name: str) -> list[str]:
-    """Return the normalised tokens of a column name (see the module docstring)."""
+    """Return the normalised tokens of a column name.
+
+    Accents are removed, camelCase and letter/digit boundaries split, case folded, any other
+    character taken as a separator, and the little words (de, du, la, of, the…) dropped:
+    ``DateOfBirth`` gives ``["date", "birth"]``.
+
+    Parameters
+    ----------
+    name
+        A column name.
+
+    Returns
+    -------
+    list of str
+        Its tokens, in order.
+    """
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)  # camelCase
@@ -149,7 +164,18 @@ def header_tokens(name: str) -> list[str]:
 
 
 def identifier_header(name: str) -> IdentifierPhrase | None:
-    """Return the first phrase of :data:`IDENTIFIER_HEADERS` that ``name`` matches, or None."""
+    """Return the first phrase of :data:`IDENTIFIER_HEADERS` that ``name`` matches, or None.
+
+    Parameters
+    ----------
+    name
+        A column name.
+
+    Returns
+    -------
+    IdentifierPhrase or None
+        The phrase, how it matches and what such a column holds.
+    """
     tokens = header_tokens(name)
     joined = "".join(tokens)
     for entry in IDENTIFIER_HEADERS:

@@ -22,6 +22,16 @@ def new_key(path: str | os.PathLike) -> Path:
     Keep a copy of the key somewhere safe and separate from the data: without it, tumours
     added later cannot get the same pseudonyms; with it and the local IDs, anyone can
     re-identify the pseudonyms.
+
+    Parameters
+    ----------
+    path
+        The key file to create (it must not exist).
+
+    Returns
+    -------
+    pathlib.Path
+        The key file.
     """
     path = Path(path)
     if path.exists():
@@ -35,7 +45,18 @@ def new_key(path: str | os.PathLike) -> Path:
 
 
 def read_key(path: str | os.PathLike) -> bytes:
-    """Return the key bytes of a key file made by :func:`new_key`, refusing a shared file."""
+    """Return the key bytes of a key file made by :func:`new_key`, refusing a shared file.
+
+    Parameters
+    ----------
+    path
+        The key file.
+
+    Returns
+    -------
+    bytes
+        The key.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such key file (create one with --new-key)")

@@ -18,7 +18,18 @@ HEADER = ("local_id", "pseudonym")
 
 
 def read_mapping(path: str | os.PathLike) -> dict[str, str]:
-    """Read a mapping file written by :func:`write_mapping`; refuse one others can read."""
+    """Read a mapping file written by :func:`write_mapping`; refuse one others can read.
+
+    Parameters
+    ----------
+    path
+        The mapping file.
+
+    Returns
+    -------
+    dict of str to str
+        Local ID -> pseudonym.
+    """
     path = Path(path)
     check_private(path, "mapping file")
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -36,6 +47,14 @@ def read_mapping(path: str | os.PathLike) -> dict[str, str]:
 
 
 def write_mapping(path: str | os.PathLike, mapping: Mapping[str, str]) -> None:
-    """Write the mapping atomically with mode 0600."""
+    """Write the mapping atomically with mode 0600.
+
+    Parameters
+    ----------
+    path
+        The mapping file (replaced if it exists).
+    mapping
+        Local ID -> pseudonym.
+    """
     rows = ["\t".join(HEADER)] + [f"{local}\t{pseudo}" for local, pseudo in mapping.items()]
     write_private_bytes(path, ("\n".join(rows) + "\n").encode("utf-8"))

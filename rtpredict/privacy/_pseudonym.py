@@ -40,7 +40,27 @@ def normalise_id(local_id: str) -> str:
 def pseudonym(
     local_id: str, key: bytes, *, prefix: str = "PS", n_bytes: int = PSEUDONYM_BYTES
 ) -> str:
-    """Return the pseudonym of one local ID under ``key`` (see the module docstring)."""
+    """Return the pseudonym of one local ID under ``key``.
+
+    The pseudonym is ``prefix`` followed by the base32 of the first ``n_bytes`` bytes of
+    HMAC-SHA256(key, local ID): the same ID and key always give the same pseudonym.
+
+    Parameters
+    ----------
+    local_id
+        The local ID, taken in Unicode NFC form without surrounding spaces.
+    key
+        The secret key (:func:`read_key`).
+    prefix
+        Letters the pseudonym starts with.
+    n_bytes
+        Bytes of the HMAC kept (:data:`PSEUDONYM_BYTES` by default).
+
+    Returns
+    -------
+    str
+        The pseudonym.
+    """
     if prefix and not SAMPLE_ID.fullmatch(prefix):
         raise InputError(
             f"prefix {prefix!r}: use letters, digits, '_', '.' or '-', starting with a letter "

@@ -40,7 +40,23 @@ _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 
 @dataclass(frozen=True)
 class Pseudonymised:
-    """What :func:`pseudonymise_table` did (no IDs in it: safe to log)."""
+    """What :func:`pseudonymise_table` did (no IDs in it: safe to log).
+
+    Parameters
+    ----------
+    rows
+        Data rows written.
+    ids
+        Distinct local IDs replaced.
+    new_ids
+        Of those, IDs the mapping did not hold before.
+    columns
+        The columns pseudonymised.
+    dropped
+        The columns left out.
+    allowed
+        Columns the identifier guard let through, with their reasons.
+    """
 
     rows: int
     ids: int
@@ -78,16 +94,19 @@ def pseudonymise_table(
         centre, outside the workflow's results folder and any shared folder.
     columns
         The columns whose values are local IDs to replace.
-    prefix, n_bytes
-        Form of the pseudonyms (:func:`~rtpredict.privacy.pseudonym`).
+    prefix
+        Letters the pseudonyms start with (:func:`~rtpredict.privacy.pseudonym`).
     drop
         Columns left out of the output (names, dates of birth…).
     allow
         Columns the identifier guard may let through, each with its reason.
+    n_bytes
+        Bytes of the HMAC kept in a pseudonym (:func:`~rtpredict.privacy.pseudonym`).
 
     Returns
     -------
-    Counts and column names (no IDs), for the log.
+    Pseudonymised
+        Counts and column names (no IDs), for the log.
     """
     from rtpredict.io._tables import _read_text_table  # here: rtpredict.io imports this package
 

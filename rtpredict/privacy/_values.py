@@ -94,7 +94,18 @@ def _date(value: str) -> str | None:
 
 
 def nir_key_ok(nir: str) -> bool:
-    """Return True if a 15-character NIR (no spaces) carries the right key (INSEE's rule)."""
+    """Return True if a 15-character NIR (no spaces) carries the right key (INSEE's rule).
+
+    Parameters
+    ----------
+    nir
+        15 characters: 13 digits (Corsica: ``2A``/``2B`` in the department) and a 2-digit key.
+
+    Returns
+    -------
+    bool
+        Whether the key matches.
+    """
     nir = nir.upper()
     department = {"2A": "19", "2B": "18"}.get(nir[5:7], nir[5:7])
     body = nir[:5] + department + nir[7:13]
@@ -133,7 +144,18 @@ DETECTORS = (
 
 
 def identifier_value(value: str) -> ValueFinding | None:
-    """Return what ``value`` looks like (masked), or None if it carries no direct identifier."""
+    """Return what ``value`` looks like (masked), or None if it carries no direct identifier.
+
+    Parameters
+    ----------
+    value
+        One cell of a table.
+
+    Returns
+    -------
+    ValueFinding or None
+        What kind of identifier it looks like, with the value masked.
+    """
     for kind, detect in DETECTORS:
         masked = detect(value)
         if masked is not None:

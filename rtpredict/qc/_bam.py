@@ -19,6 +19,16 @@ def bam_qc(bam: str | os.PathLike) -> dict[str, float]:
     """Return primary-read totals and the mapped and properly-paired fractions of a BAM.
 
     Counts come from ``samtools flagstat`` (through pysam), QC-passed reads only.
+
+    Parameters
+    ----------
+    bam
+        An indexed BAM file.
+
+    Returns
+    -------
+    dict of str to float
+        Totals and fractions by name.
     """
     try:
         stats = json.loads(pysam.flagstat("-O", "json", str(bam)))["QC-passed reads"]
@@ -46,6 +56,21 @@ def infer_strandedness(
     where genes overlap, the one starting last before the read is used), the fraction on the
     gene's strand. Above 0.8: forward (featureCounts ``-s 1``); below 0.2: reverse (``-s 2``);
     otherwise unstranded (``-s 0``).
+
+    Parameters
+    ----------
+    bam
+        A coordinate-sorted, indexed BAM of paired reads.
+    genes
+        Gene spans and strands (:func:`rtpredict.io.read_gene_intervals`).
+    max_reads
+        Stop after this many informative reads.
+
+    Returns
+    -------
+    dict
+        The fraction on the gene's strand, the reads used, the strandedness in words and the
+        featureCounts ``-s`` value.
     """
     by_contig = {
         contig: (g["start"].to_numpy(), g["end"].to_numpy(), (g["strand"] == "+").to_numpy())

@@ -91,9 +91,22 @@ def _records(lines: list[bytes], path: Path, first_line: int) -> list[tuple[byte
 def scan_fastq(path: str | os.PathLike) -> FastqScan:
     """Read a FASTQ (plain or gzip) once; return its record count and head and tail records.
 
-    Raises :class:`InputError` naming the file and the fix for: a truncated or corrupt gzip
-    stream, an empty file, Windows (CRLF) line endings, a last record cut short, and malformed
-    records at either end.
+    Parameters
+    ----------
+    path
+        The FASTQ file.
+
+    Returns
+    -------
+    FastqScan
+        Record count, SHA-256, size, and the first and last records.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the fix for: a truncated or corrupt gzip stream, an empty file,
+        Windows (CRLF) line endings, a last record cut short, and malformed records at
+        either end.
     """
     path = Path(path)
     n_lines = 0
@@ -146,9 +159,21 @@ def scan_fastq(path: str | os.PathLike) -> FastqScan:
 def check_fastq_pair(r1: str | os.PathLike, r2: str | os.PathLike) -> dict:
     """Check that ``r1`` and ``r2`` are sound FASTQ files holding mates of the same fragments.
 
-    Returns the number of read pairs and the SHA-256 and size (bytes) of each file. Raises
-    :class:`InputError` when either file is unsound (:func:`scan_fastq`), when the read counts
-    differ, or when read names at the head or the tail of the files disagree.
+    Parameters
+    ----------
+    r1, r2
+        The read 1 and read 2 FASTQ files.
+
+    Returns
+    -------
+    dict
+        The number of read pairs and the SHA-256 and size (bytes) of each file.
+
+    Raises
+    ------
+    InputError
+        When either file is unsound (:func:`scan_fastq`), when the read counts differ, or when
+        read names at the head or the tail of the files disagree.
     """
     first, second = scan_fastq(r1), scan_fastq(r2)
     if first.n_records != second.n_records:

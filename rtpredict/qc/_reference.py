@@ -48,8 +48,25 @@ def check_reference(
 ) -> dict[str, int]:
     """Check that the GTF, genome and transcriptome belong to one build and naming style.
 
-    Raises :class:`InputError` naming the files, an example of what does not match and the
-    likely fix (``chr1`` against ``1``, or another release). Returns counts for the record.
+    Parameters
+    ----------
+    gtf
+        The annotation.
+    genome
+        The genome FASTA (indexed or not), if used.
+    transcriptome
+        The transcriptome FASTA, if used.
+
+    Returns
+    -------
+    dict of str to int
+        Counts for the record (contigs, transcripts).
+
+    Raises
+    ------
+    InputError
+        Naming the files, an example of what does not match and the likely fix (``chr1``
+        against ``1``, or another release).
     """
     report: dict[str, int] = {}
     if genome is not None:

@@ -47,10 +47,26 @@ def _write_one(job: tuple[str, str]) -> tuple[str, int]:
 def write_tumour_reports(
     view: CohortView, outdir: str | os.PathLike, *, samples: list[str] | None = None, jobs: int = 1
 ) -> dict[str, int]:
-    """Write ``outdir/<sample>.html`` for each tumour; return sample → size in bytes.
+    """Write ``outdir/<sample>.html`` for each tumour.
 
     ``jobs`` > 1 renders in forked worker processes (Linux, macOS); elsewhere it falls back to
     one process.
+
+    Parameters
+    ----------
+    view
+        The cohort's view (:func:`cohort_view`).
+    outdir
+        The directory to write into (created if needed).
+    samples
+        The tumours to write (default: all).
+    jobs
+        Worker processes.
+
+    Returns
+    -------
+    dict of str to int
+        Sample ID → size of its report in bytes.
     """
     global _VIEW
     samples = [str(s) for s in (samples if samples is not None else view.obs.index)]
@@ -89,8 +105,37 @@ def write_reports(
     ``outdir/<sample>.html`` per tumour (unless ``tumours=False``) and ``outdir/cohort.html``
     (unless ``cohort=False``: the workflow writes each batch's tumour reports, then the cohort
     report from the joined batches); ``multiqc_dir`` receives ``rtpredict_qc_mqc.tsv`` and
-    ``rtpredict_predictions_mqc.tsv``. Returns a summary: paths, sizes in bytes and the tumours
-    whose scores QC withheld.
+    ``rtpredict_predictions_mqc.tsv``.
+
+    Parameters
+    ----------
+    adata
+        Cohort AnnData after ``rtpredict predict``.
+    outdir
+        The directory to write into (created if needed).
+    multiqc_dir
+        Where to write the MultiQC tables (none when None).
+    jobs
+        Worker processes for the tumour reports.
+    rules
+        QC and band rules (:func:`load_rules` or a YAML path); default: shipped.
+    cards
+        Model key or name → model card (dict or ``.card.json`` path) for models not shipped
+        with rtpredict; a card is used only if its model SHA-256 matches the one scored.
+    panel
+        DNA panel YAML with the evidence per gene (default: the shipped panel, when the
+        AnnData's DNA features came from it).
+    date
+        Report date (default: ``$SOURCE_DATE_EPOCH`` or today).
+    tumours
+        Write the tumour reports.
+    cohort
+        Write the cohort report.
+
+    Returns
+    -------
+    dict
+        A summary: paths, sizes in bytes and the tumours whose scores QC withheld.
     """
     view = cohort_view(adata, rules=rules, cards=cards, panel=panel, date=date)
     sizes = write_tumour_reports(view, outdir, jobs=jobs) if tumours else {}

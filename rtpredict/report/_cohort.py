@@ -350,7 +350,20 @@ def cohort_context(view: CohortView, *, tumour_links: bool = True) -> dict[str, 
 
 
 def render_cohort_report(view: CohortView, *, tumour_links: bool = True) -> str:
-    """Return the HTML of the cohort report from a prepared `cohort_view`."""
+    """Return the HTML of the cohort report from a prepared :func:`cohort_view`.
+
+    Parameters
+    ----------
+    view
+        The cohort's view.
+    tumour_links
+        Link each tumour's ID to its report (see :func:`write_cohort_report`).
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     return render(
         "cohort.html.j2", script="sort.js", **cohort_context(view, tumour_links=tumour_links)
     )
@@ -374,9 +387,34 @@ def write_cohort_report(
     PCA of log1p(TPM), unless ``obsm`` holds ``X_umap`` or ``X_pca``; for a cohort without
     expression, a PCA of its standardised signature scores). The table sorts by
     column with a small inline script (allowed by the page's Content-Security-Policy by its
-    hash) and reads fine without it. Options as `write_tumour_report`; ``tumour_links`` links
-    each ID to ``<sample>.html`` beside this file, or ``<batch>/<sample>.html`` where
-    ``obs["batch"]`` names the tumour's cohort batch (the workflow's layout).
+    hash) and reads fine without it.
+
+    Parameters
+    ----------
+    adata
+        Cohort AnnData after ``rtpredict predict``.
+    path
+        The HTML file to write.
+    rules
+        QC and band rules (:func:`load_rules` or a YAML path); default: shipped.
+    cards
+        Model key or name → model card (dict or ``.card.json`` path) for models not shipped
+        with rtpredict; a card is used only if its model SHA-256 matches the one scored.
+    panel
+        DNA panel YAML with the evidence per gene (default: the shipped panel, when the
+        AnnData's DNA features came from it).
+    date
+        Report date (default: ``$SOURCE_DATE_EPOCH`` or today).
+    tumour_links
+        Link each ID to ``<sample>.html`` beside this file, or ``<batch>/<sample>.html`` where
+        ``obs["batch"]`` names the tumour's cohort batch (the workflow's layout).
+    view
+        A :func:`cohort_view` of ``adata`` to reuse (the options above are then ignored).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
     """
     if view is None:
         view = cohort_view(adata, rules=rules, cards=cards, panel=panel, date=date)

@@ -65,7 +65,40 @@ def _scalar(value: Any) -> Any:
 
 @dataclass
 class CohortView:
-    """What every report of one AnnData shares, computed once."""
+    """What every report of one AnnData shares, computed once (by :func:`cohort_view`).
+
+    Parameters
+    ----------
+    adata
+        The cohort AnnData the reports render.
+    rules
+        The QC and band rules applied.
+    date
+        The report date, as printed.
+    qc
+        Sample ID → its QC checks, in rule order.
+    status
+        Sample ID → overall QC status (``"pass"``, ``"warn"`` or ``"fail"``).
+    models
+        What the reports say about each model that scored the tumours (from its card).
+    signatures
+        What the reports say about each scored signature.
+    ranks
+        Each tumour's rank among the tumours passing QC, per signature score.
+    reference
+        The reference cohort of cohort-relative scores, described.
+    rsi
+        RSI facts: the catalog's threshold and citation, genes found
+        (:func:`rtpredict.tl.score_rsi`).
+    gard
+        The target GARD and beta recorded by :func:`rtpredict.tl.gard`.
+    dna
+        The panel, its genes and groups recorded by :func:`rtpredict.tl.dna_features`.
+    provenance
+        Versions, inputs and parameters the cohort was made with.
+    panel_details
+        Per panel gene, the panel YAML's evidence.
+    """
 
     adata: AnnData
     rules: ReportRules
@@ -88,7 +121,18 @@ class CohortView:
         return self.adata.obs
 
     def withheld(self, sample: str) -> bool:
-        """True when a failing QC rule withholds this tumour's scores."""
+        """Return True when a failing QC rule withholds this tumour's scores.
+
+        Parameters
+        ----------
+        sample
+            The tumour's ID.
+
+        Returns
+        -------
+        bool
+            Whether its overall QC status is ``"fail"``.
+        """
         return self.status[sample] == "fail"
 
 
@@ -157,7 +201,32 @@ def cohort_view(
     panel: str | os.PathLike | None = None,
     date: dt.date | str | None = None,
 ) -> CohortView:
-    """Gather what the reports of ``adata``'s tumours share (see the module docstring)."""
+    """Gather what the reports of ``adata``'s tumours share.
+
+    QC verdicts, model cards, signature facts, reference statistics and provenance are gathered
+    once per AnnData; each tumour's report then reads its own row. Nothing here scores a tumour.
+
+    Parameters
+    ----------
+    adata
+        Cohort AnnData after ``rtpredict predict``.
+    rules
+        QC and band rules (:func:`load_rules` or a YAML path); default: shipped.
+    cards
+        Model key or name → model card (dict or ``.card.json`` path) for models not shipped
+        with rtpredict; a card is used only if its model SHA-256 matches the one scored.
+    panel
+        DNA panel YAML with the evidence per gene (default: the shipped panel, when the
+        AnnData's DNA features came from it).
+    date
+        Report date (default: ``$SOURCE_DATE_EPOCH`` or today).
+
+    Returns
+    -------
+    CohortView
+        To pass to :func:`render_tumour_report`, :func:`render_cohort_report`,
+        :func:`write_multiqc` or the writers' ``view=``.
+    """
     if adata.n_obs == 0:
         raise InputError("the AnnData holds no tumours: nothing to report.")
     rules = rules if isinstance(rules, ReportRules) else load_rules(rules)

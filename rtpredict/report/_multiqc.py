@@ -131,7 +131,20 @@ def _predictions_table(view: CohortView) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 
 def write_multiqc(view: CohortView, outdir: str | os.PathLike) -> list[Path]:
-    """Write ``rtpredict_qc_mqc.tsv`` and ``rtpredict_predictions_mqc.tsv`` into ``outdir``."""
+    """Write ``rtpredict_qc_mqc.tsv`` and ``rtpredict_predictions_mqc.tsv`` into ``outdir``.
+
+    Parameters
+    ----------
+    view
+        The cohort's view (:func:`cohort_view`).
+    outdir
+        The directory MultiQC reads (created if needed).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
     outdir = Path(outdir)
     qc, qc_headers = _qc_table(view)
     predictions, prediction_headers = _predictions_table(view)

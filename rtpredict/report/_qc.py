@@ -17,7 +17,25 @@ SEVERITY = {"pass": 0, "warn": 1, "fail": 2}
 
 @dataclass(frozen=True)
 class QCCheck:
-    """One rule's verdict for one tumour."""
+    """One rule's verdict for one tumour.
+
+    Parameters
+    ----------
+    rule
+        The rule's key in the rules file.
+    label
+        The rule's name, as shown.
+    status
+        ``"pass"``, ``"warn"`` or ``"fail"``.
+    value
+        The tumour's value, formatted.
+    threshold
+        The threshold applied, formatted.
+    message
+        The verdict in words.
+    why
+        Why the rule matters.
+    """
 
     rule: str
     label: str
@@ -197,7 +215,20 @@ def _coverage(rule: QCRule, obs: pd.DataFrame) -> list[QCCheck]:
 
 
 def evaluate_qc(adata: AnnData, rules: ReportRules) -> dict[str, list[QCCheck]]:
-    """Apply every QC rule to every tumour; return sample ID → its checks in rule order."""
+    """Apply every QC rule to every tumour.
+
+    Parameters
+    ----------
+    adata
+        The cohort, with QC metrics in ``obs``.
+    rules
+        The rules (:func:`load_rules`).
+
+    Returns
+    -------
+    dict of str to list of QCCheck
+        Sample ID → its checks in rule order.
+    """
     obs = adata.obs
     per_rule = []
     for rule in rules.qc:

@@ -44,7 +44,19 @@ class Band:
 
 @dataclass(frozen=True)
 class ReportRules:
-    """QC rules and prediction bands, with the file they came from."""
+    """QC rules and prediction bands, with the file they came from (:func:`load_rules`).
+
+    Parameters
+    ----------
+    qc
+        The QC rules, in order.
+    bands
+        The prediction bands, by increasing upper training percentile.
+    source
+        The file they were read from.
+    raw
+        The file's parsed content, for the provenance.
+    """
 
     qc: tuple[QCRule, ...]
     bands: tuple[Band, ...]
@@ -52,7 +64,18 @@ class ReportRules:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def band(self, percentile: float) -> Band | None:
-        """Return the band of a training percentile, None when it is missing."""
+        """Return the band of a training percentile, None when it is missing.
+
+        Parameters
+        ----------
+        percentile
+            A training percentile (0–100), or NaN.
+
+        Returns
+        -------
+        Band or None
+            The first band whose upper percentile is at or above ``percentile``.
+        """
         if percentile != percentile:  # NaN
             return None
         for band in self.bands:
@@ -128,7 +151,20 @@ def _band(raw: Any, source: str, i: int) -> Band:
 def load_rules(path: str | os.PathLike | None = None) -> ReportRules:
     """Read report rules: the shipped ``rules.yaml`` by default, else the given YAML file.
 
-    Raises :class:`~rtpredict.errors.InputError` naming the file and the field at fault.
+    Parameters
+    ----------
+    path
+        A rules YAML file, or None for the shipped rules.
+
+    Returns
+    -------
+    ReportRules
+        The rules.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the field at fault.
     """
     if path is None:
         source = "rtpredict/report/rules.yaml"

@@ -16,7 +16,20 @@ from rtpredict.report._rules import ReportRules
 
 
 def render_tumour_report(view: CohortView, sample: str) -> str:
-    """Return the HTML of ``sample``'s report from a prepared `cohort_view`."""
+    """Return the HTML of ``sample``'s report from a prepared :func:`cohort_view`.
+
+    Parameters
+    ----------
+    view
+        The cohort's view.
+    sample
+        The tumour's ID (an ``obs_names`` entry).
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     return render("tumour.html.j2", **tumour_context(view, sample))
 
 

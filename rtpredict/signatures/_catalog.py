@@ -30,17 +30,45 @@ def _catalog() -> dict[str, Signature]:
 
 
 def catalog_names() -> list[str]:
-    """Return the names of the shipped signatures, sorted."""
+    """Return the names of the shipped signatures, sorted.
+
+    Returns
+    -------
+    list of str
+        Signature names.
+    """
     return sorted(_catalog())
 
 
 def load_catalog() -> dict[str, Signature]:
-    """Return every shipped signature, keyed by name."""
+    """Return every shipped signature, keyed by name.
+
+    Returns
+    -------
+    dict of str to Signature
+        Every shipped signature.
+    """
     return dict(_catalog())
 
 
 def get_signature(name: str) -> Signature:
-    """Return the shipped signature called ``name``; raise InputError naming the choices."""
+    """Return the shipped signature called ``name``.
+
+    Parameters
+    ----------
+    name
+        One of :func:`catalog_names`.
+
+    Returns
+    -------
+    Signature
+        The signature.
+
+    Raises
+    ------
+    InputError
+        Naming the choices, when there is no such signature.
+    """
     try:
         return _catalog()[name]
     except KeyError:
@@ -54,6 +82,18 @@ def read_gmt(path: str | Path, *, min_coverage: float | None = None) -> dict[str
     """Read gene sets from a GMT file (name, description, genes; tab-separated) as signatures.
 
     Genes may be HGNC symbols or Ensembl gene IDs; each set is scored with the ``gene_set`` rule.
+
+    Parameters
+    ----------
+    path
+        The GMT file.
+    min_coverage
+        Fraction of each set's genes that must be measured for a score (default: the rule's).
+
+    Returns
+    -------
+    dict of str to Signature
+        The sets by name.
     """
     path = Path(path)
     signatures: dict[str, Signature] = {}
@@ -80,6 +120,16 @@ def read_signature_file(path: str | Path) -> dict[str, Signature]:
     """Read user signatures from a GMT file or a catalog-format YAML file (one or a list).
 
     The format is chosen by the extension: ``.gmt`` or ``.yaml``/``.yml``.
+
+    Parameters
+    ----------
+    path
+        A ``.gmt``, ``.yaml`` or ``.yml`` file.
+
+    Returns
+    -------
+    dict of str to Signature
+        The signatures by name.
     """
     path = Path(path)
     suffix = path.suffix.lower()

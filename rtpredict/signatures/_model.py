@@ -51,7 +51,18 @@ _ENSEMBL = re.compile(r"^(ENS[A-Z]*G\d{11})(?:\.\d+)?(_PAR_Y)?$")
 
 
 def split_ensembl(identifier: str) -> str | None:
-    """Return an Ensembl gene ID without its version (``_PAR_Y`` kept), or None if not one."""
+    """Return an Ensembl gene ID without its version (``_PAR_Y`` kept), or None if not one.
+
+    Parameters
+    ----------
+    identifier
+        A gene identifier.
+
+    Returns
+    -------
+    str or None
+        The ID without version, or None when ``identifier`` is not an Ensembl gene ID.
+    """
     match = _ENSEMBL.match(identifier.strip())
     if match is None:
         return None
@@ -60,7 +71,21 @@ def split_ensembl(identifier: str) -> str | None:
 
 @dataclass(frozen=True)
 class Gene:
-    """One gene of a signature: HGNC symbol and/or Ensembl ID, optional weight and old names."""
+    """One gene of a signature: HGNC symbol and/or Ensembl ID, optional weight and old names.
+
+    Parameters
+    ----------
+    symbol
+        HGNC symbol, or None.
+    ensembl
+        Ensembl gene ID without version, or None.
+    weight
+        Weight of the gene in the signature's rule (``rsi_rank``, ``weighted_sum``).
+    probe
+        The microarray probe the publication used, if it names one.
+    previous_symbols
+        Older symbols of the gene, to match matrices that use them.
+    """
 
     symbol: str | None
     ensembl: str | None = None
@@ -75,7 +100,18 @@ class Gene:
 
     @classmethod
     def from_identifier(cls, identifier: str) -> Gene:
-        """Make a gene from one identifier: an Ensembl gene ID (any version) or a symbol."""
+        """Make a gene from one identifier: an Ensembl gene ID (any version) or a symbol.
+
+        Parameters
+        ----------
+        identifier
+            An Ensembl gene ID (any version) or a symbol.
+
+        Returns
+        -------
+        Gene
+            A gene with ``ensembl`` or ``symbol`` set.
+        """
         identifier = identifier.strip()
         ensembl = split_ensembl(identifier)
         return cls(symbol=None, ensembl=ensembl) if ensembl else cls(symbol=identifier)
@@ -85,8 +121,23 @@ class Gene:
 class Rule:
     """How a signature is scored: the method, the expression scale and the coverage floor.
 
-    ``scales`` are the `SCALES` the rule is valid on, ``scales_reason`` says why (one line); the
-    scoring tools refuse the signature on any other scale with that reason.
+    Parameters
+    ----------
+    method
+        One of :data:`METHODS`.
+    expression
+        The expression the publication's rule is written for, in words.
+    min_coverage
+        Fraction of the signature's genes that must be measured for a score.
+    offset
+        Added before the logarithm of the ``geometric_mean`` rule.
+    description
+        The rule in words.
+    scales
+        The :data:`SCALES` the rule is valid on; the scoring tools refuse the signature on any
+        other scale.
+    scales_reason
+        Why (one line), given with that refusal.
     """
 
     method: str
@@ -100,7 +151,33 @@ class Rule:
 
 @dataclass(frozen=True)
 class Signature:
-    """A published (or user) signature as data; never hard-coded in a kernel."""
+    """A published (or user) signature as data; never hard-coded in a kernel.
+
+    Parameters
+    ----------
+    name
+        Identifier, used in column names.
+    rule
+        How it is scored.
+    genes
+        Its genes, in the publication's order (weights follow it).
+    title
+        Human-readable name.
+    citation
+        The publication.
+    doi
+        The publication's DOI.
+    verification
+        How the gene list and weights were checked against the publication.
+    biology
+        What it measures, in words.
+    direction
+        What a higher score means.
+    thresholds
+        Published cut-offs and notes about them.
+    source
+        The file it was read from.
+    """
 
     name: str
     rule: Rule
@@ -166,7 +243,22 @@ def _gene_from_mapping(raw: Any, source: str, where: str) -> Gene:
 def signature_from_mapping(raw: Any, source: str) -> Signature:
     """Validate one catalog-format record (a parsed YAML mapping) and return the signature.
 
-    Raises :class:`~rtpredict.errors.InputError` naming ``source`` and the field at fault.
+    Parameters
+    ----------
+    raw
+        The parsed record.
+    source
+        Where it came from, for messages.
+
+    Returns
+    -------
+    Signature
+        The signature.
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the field at fault.
     """
     if not isinstance(raw, Mapping):
         raise _fail(source, "top level", "expected a mapping", "Follow the catalog format.")
@@ -262,6 +354,22 @@ def gene_set(
 
     A gene listed twice (e.g. ``CA9`` and its Ensembl ID, as the shipped name table knows them)
     is kept once, under its first identifier.
+
+    Parameters
+    ----------
+    name
+        The set's name.
+    genes
+        HGNC symbols or Ensembl gene IDs.
+    source
+        Where the set came from.
+    min_coverage
+        Fraction of the genes that must be measured for a score (the rule's default when None).
+
+    Returns
+    -------
+    Signature
+        A signature with rule ``gene_set``.
     """
     raw = {
         "name": name,

@@ -18,10 +18,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rtpredict.signatures._model import Gene, Signature, split_ensembl
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from anndata import AnnData
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,13 @@ class NameTable:
 
 @cache
 def name_table() -> NameTable:
-    """Return the shipped catalog-gene name table (``rtpredict/data/genes``)."""
+    """Return the shipped catalog-gene name table (``rtpredict/data/genes``).
+
+    Returns
+    -------
+    NameTable
+        Who claims which name: name -> official symbols, symbol -> names and Ensembl IDs.
+    """
     path = files("rtpredict").joinpath("data", "genes", "catalog_gene_names.tsv")
     lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
     claimants: dict[str, set[str]] = {}
@@ -58,7 +69,19 @@ def name_table() -> NameTable:
 
 @dataclass
 class SignatureMatch:
-    """Where a signature's genes sit in the matrix; ``-1`` marks a gene that is not used."""
+    """Where a signature's genes sit in the matrix; ``-1`` marks a gene that is not used.
+
+    Parameters
+    ----------
+    name
+        The signature.
+    indices
+        Column of each of its genes, in order; ``-1`` where not used.
+    how
+        How each gene was matched (or why not).
+    notes
+        Remarks for the user (ambiguous names, old symbols used).
+    """
 
     name: str
     indices: np.ndarray
@@ -114,9 +137,19 @@ class GeneResolver:
         self._table = name_table()
 
     @classmethod
-    def for_data(cls, data) -> GeneResolver:
-        """Return a resolver over an AnnData's var (names and optional ``var["symbol"]``) or a
-        DataFrame's columns."""
+    def for_data(cls, data: AnnData | pd.DataFrame) -> GeneResolver:
+        """Return a resolver over an AnnData's var or a DataFrame's columns.
+
+        Parameters
+        ----------
+        data
+            An AnnData (``var_names`` and optional ``var["symbol"]``) or a DataFrame (columns).
+
+        Returns
+        -------
+        GeneResolver
+            The resolver.
+        """
         if hasattr(data, "var_names"):
             symbols = data.var["symbol"].tolist() if "symbol" in data.var else None
             return cls(data.var_names.tolist(), symbols)
@@ -139,8 +172,22 @@ class GeneResolver:
         return 2 * sum(len(v) for v in self._by_ensembl.values()) >= max(self.n_vars, 1)
 
     def column_ids(self, column: int) -> tuple[str | None, str | None]:
-        """Return ``(symbol, Ensembl ID)`` of a column, as far as the matrix and the shipped
-        name table tell (None where neither does)."""
+        """Return ``(symbol, Ensembl ID)`` of a column.
+
+        As far as the matrix and the shipped name table tell.
+
+        Parameters
+        ----------
+        column
+            Column index.
+
+        Returns
+        -------
+        symbol : str or None
+            None where neither tells.
+        ensembl : str or None
+            None where neither tells.
+        """
         ensembl = split_ensembl(self.var_names[column])
         symbol = self._symbol[column]
         if symbol is None and ensembl:
@@ -157,7 +204,22 @@ class GeneResolver:
         return None
 
     def resolve(self, gene: Gene, notes: list[str]) -> tuple[int, str]:
-        """Return ``(column, how)`` for one gene, or ``(-1, reason)``; reasons go to ``notes``."""
+        """Return ``(column, how)`` for one gene, or ``(-1, reason)``; reasons go to ``notes``.
+
+        Parameters
+        ----------
+        gene
+            The gene to place.
+        notes
+            List the reasons are appended to.
+
+        Returns
+        -------
+        column : int
+            The column, or -1.
+        how : str
+            How it was matched, or why not.
+        """
         label = gene.label
         if gene.ensembl and gene.ensembl in self._by_ensembl:
             hit = self._unique(self._by_ensembl[gene.ensembl], gene.ensembl, notes, label)
@@ -208,12 +270,37 @@ class GeneResolver:
         return -1, "ambiguous"
 
     def match(self, signature: Signature) -> SignatureMatch:
-        """Match all genes of a signature; a column claimed by two genes is used by neither."""
+        """Match all genes of a signature; a column claimed by two genes is used by neither.
+
+        Parameters
+        ----------
+        signature
+            The signature to place.
+
+        Returns
+        -------
+        SignatureMatch
+            Its genes' columns.
+        """
         return self.match_genes(signature.name, signature.genes)
 
     def match_genes(self, name: str, genes: Sequence[Gene]) -> SignatureMatch:
-        """Match a list of genes (a signature's, a model's) named ``name``; a column claimed by
-        two genes is used by neither."""
+        """Match a list of genes (a signature's, a model's) named ``name``.
+
+        A column claimed by two genes is used by neither.
+
+        Parameters
+        ----------
+        name
+            Name of the list, for the match and messages.
+        genes
+            The genes to place.
+
+        Returns
+        -------
+        SignatureMatch
+            Their columns.
+        """
         notes: list[str] = []
         resolved = [self.resolve(g, notes) for g in genes]
         indices = np.array([i for i, _ in resolved], dtype=np.int64)

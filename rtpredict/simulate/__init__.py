@@ -58,7 +58,29 @@ CONTAMINANT_LENGTH = 50_000
 
 @dataclass(frozen=True)
 class SimulationParams:
-    """Everything that determines a simulated cohort (same parameters → same bytes)."""
+    """Everything that determines a simulated cohort (same parameters → same bytes).
+
+    Parameters
+    ----------
+    n_tumours
+        Number of tumours.
+    read_pairs
+        Mean read pairs per tumour (each drawn within ±20%).
+    n_background_genes
+        Genes besides the signature and panel genes.
+    seed
+        Seed of every random draw.
+    read_length
+        Read length in bases.
+    library_type
+        salmon library type of the reads (``"ISR"``: stranded, read 1 antisense).
+    dna_fraction
+        Fraction of tumours with a VCF.
+    two_lanes_every
+        Every n-th tumour is split over two lanes (0: none).
+    poor_library_last
+        Make the last tumour's library poor (mostly unmappable), for the QC checks.
+    """
 
     n_tumours: int = 12
     read_pairs: int = 200_000
@@ -81,7 +103,13 @@ class SimulationParams:
         )
 
     def to_dict(self) -> dict:
-        """Return the parameters as plain JSON-serialisable values."""
+        """Return the parameters as plain JSON-serialisable values.
+
+        Returns
+        -------
+        dict
+            Field name -> value.
+        """
         out = asdict(self)
         out.pop("reads")
         return out
@@ -89,7 +117,27 @@ class SimulationParams:
 
 @dataclass
 class SimulatedCohort:
-    """The simulated truth: genome, per-tumour latent state, abundances and mutations."""
+    """The simulated truth: genome, per-tumour latent state, abundances and mutations.
+
+    Made by :func:`simulate_cohort`.
+
+    Parameters
+    ----------
+    params
+        The parameters it was simulated with.
+    genome
+        The synthetic genome, genes and transcripts.
+    tumours
+        Latent biology and drivers, indexed by sample ID.
+    clinical
+        The clinical table, indexed by sample ID.
+    transcript_tpm
+        True abundances, tumours × transcripts.
+    mutations
+        Somatic mutations, one row per mutation.
+    has_dna
+        bool per tumour: whether it has a VCF.
+    """
 
     params: SimulationParams
     genome: Genome
@@ -105,6 +153,16 @@ class SimulatedCohort:
         ``layers["tpm"]`` holds the true gene TPM; ``layers["counts"]`` Poisson counts for
         ``library_size`` fragments; ``X`` is log1p(TPM). ``obs`` carries the clinical table, and
         ``obsm["truth"]`` the latent biology (for tests; a real cohort has no such thing).
+
+        Parameters
+        ----------
+        library_size
+            Fragments per tumour of the Poisson counts.
+
+        Returns
+        -------
+        anndata.AnnData
+            Tumours × genes.
         """
         import anndata as ad
 
@@ -131,7 +189,18 @@ class SimulatedCohort:
         return adata
 
     def write_vcfs(self, directory: str | os.PathLike) -> dict[str, Path]:
-        """Write the VCF of every tumour with DNA into ``directory``; return sample → path."""
+        """Write the VCF of every tumour with DNA into ``directory``.
+
+        Parameters
+        ----------
+        directory
+            Where to write (created if needed).
+
+        Returns
+        -------
+        dict of str to pathlib.Path
+            Sample ID -> VCF file.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         rng = np.random.default_rng([self.params.seed, 13])
@@ -165,7 +234,18 @@ def _isoform_tpm(genome: Genome, log_expr: pd.DataFrame, rng: np.random.Generato
 
 
 def simulate_cohort(params: SimulationParams | None = None) -> SimulatedCohort:
-    """Simulate genome, biology, abundances and mutations (no files written)."""
+    """Simulate genome, biology, abundances and mutations (no files written).
+
+    Parameters
+    ----------
+    params
+        The parameters (default: :class:`SimulationParams` defaults).
+
+    Returns
+    -------
+    SimulatedCohort
+        The cohort, in memory.
+    """
     params = params or SimulationParams()
     genome_rng, bio_rng, iso_rng, dna_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(params.seed).spawn(4)
@@ -333,6 +413,22 @@ def write_cohort(
     rtpredict version, nothing is done. The cohort is written into a hidden sibling directory
     and renamed into place at the end, so an interrupted run never leaves a cohort that looks
     complete. Paths in ``samples.tsv`` are relative to the sample sheet's directory.
+
+    Parameters
+    ----------
+    outdir
+        The directory to write (must not exist, be empty, or hold a simulated cohort).
+    params
+        The parameters (default: :class:`SimulationParams` defaults).
+    threads
+        Processes drawing reads.
+    overwrite
+        Replace a cohort simulated with other parameters.
+
+    Returns
+    -------
+    pathlib.Path
+        The manifest, ``outdir/simulation.json``.
     """
     params = params or SimulationParams()
     outdir = Path(outdir)
@@ -376,6 +472,22 @@ def simulate_anndata(
     """Simulate a cohort AnnData without reads, shaped like the workflow's ``cohort.h5ad``.
 
     See :meth:`SimulatedCohort.to_anndata`.
+
+    Parameters
+    ----------
+    n_tumours
+        Number of tumours.
+    seed
+        Seed of every random draw.
+    n_background_genes
+        Genes besides the signature and panel genes.
+    library_size
+        Fragments per tumour of the Poisson counts.
+
+    Returns
+    -------
+    anndata.AnnData
+        Tumours × genes (:meth:`SimulatedCohort.to_anndata`).
     """
     params = SimulationParams(
         n_tumours=n_tumours, n_background_genes=n_background_genes, seed=seed, read_pairs=1

@@ -41,7 +41,9 @@ QUANTILE_LEVELS = np.linspace(0.0, 1.0, 21)
 class ReferenceStatistics:
     """Per-gene and per-signature statistics of a reference cohort (JSON-serialisable).
 
-    Attributes
+    Made by :func:`reference_statistics`; read with :meth:`load`.
+
+    Parameters
     ----------
     genes
         Gene key (Ensembl ID, else upper-case symbol) -> ``{"median", "mean", "sd"}`` of the
@@ -61,6 +63,8 @@ class ReferenceStatistics:
         workflow's log1p TPM.
     source
         Where the reference came from (file name, cohort description).
+    rtpredict_version
+        The rtpredict version that computed the statistics.
     """
 
     genes: dict[str, dict[str, float]]
@@ -72,7 +76,20 @@ class ReferenceStatistics:
     rtpredict_version: str = ""
 
     def has_gene(self, key: str, method: str) -> bool:
-        """Return True if the statistics a rule needs exist for gene ``key``."""
+        """Return True if the statistics a rule needs exist for gene ``key``.
+
+        Parameters
+        ----------
+        key
+            Ensembl ID, else upper-case symbol.
+        method
+            The scoring rule (``"median_dichotomy"`` needs the median, ``"mean_z"`` mean and SD).
+
+        Returns
+        -------
+        bool
+            Whether the gene has the statistics the rule needs (for ``mean_z``, an SD > 0).
+        """
         stats = self.genes.get(key)
         if stats is None:
             return False
@@ -86,6 +103,20 @@ class ReferenceStatistics:
         Interpolated between the stored quantiles (every 5th percentile); a value equal to a
         plateau of tied quantiles gets the plateau's middle. NaN for NaN values, and everywhere
         when the reference holds no quantiles for the signature (files from before 0.1).
+
+        Parameters
+        ----------
+        name
+            The signature.
+        method
+            The scoring method its scores were computed with.
+        values
+            The scores to place.
+
+        Returns
+        -------
+        numpy.ndarray
+            Percentiles (0–100), of the shape of ``values``.
         """
         values = np.asarray(values, dtype=float)
         quantiles = self.scores.get(name, {}).get(method, {}).get("quantiles")
@@ -102,11 +133,28 @@ class ReferenceStatistics:
         return np.where(np.isnan(values), np.nan, out)
 
     def gene(self, key: str) -> dict[str, float]:
-        """Return the statistics of gene ``key``."""
+        """Return the statistics of gene ``key``.
+
+        Parameters
+        ----------
+        key
+            Ensembl ID, else upper-case symbol.
+
+        Returns
+        -------
+        dict of str to float
+            ``{"median", "mean", "sd"}`` (a KeyError when the gene has none).
+        """
         return self.genes[key]
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a plain dict (the JSON content)."""
+        """Return a plain dict (the JSON content).
+
+        Returns
+        -------
+        dict
+            JSON-serialisable content, read back by :meth:`from_dict`.
+        """
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -120,16 +168,41 @@ class ReferenceStatistics:
         }
 
     def to_json(self) -> str:
-        """Return the statistics as JSON text (sorted keys, exact floats)."""
+        """Return the statistics as JSON text (sorted keys, exact floats).
+
+        Returns
+        -------
+        str
+            The JSON text.
+        """
         return json.dumps(self.to_dict(), sort_keys=True, indent=1, allow_nan=False)
 
     def save(self, path: str | Path) -> None:
-        """Write the JSON file atomically."""
+        """Write the JSON file atomically.
+
+        Parameters
+        ----------
+        path
+            The JSON file to write.
+        """
         write_text_atomic(path, self.to_json() + "\n")
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], source: str = "reference") -> ReferenceStatistics:
-        """Validate and load a dict written by :meth:`to_dict`."""
+        """Validate and load a dict written by :meth:`to_dict`.
+
+        Parameters
+        ----------
+        raw
+            The parsed JSON content.
+        source
+            Where ``raw`` came from, for error messages.
+
+        Returns
+        -------
+        ReferenceStatistics
+            The statistics.
+        """
         if not isinstance(raw, Mapping) or raw.get("format") != FORMAT:
             raise InputError(f"{source}: not an rtpredict reference-statistics file.")
         if raw.get("version") != VERSION:
@@ -158,7 +231,20 @@ class ReferenceStatistics:
 
     @classmethod
     def from_json(cls, text: str, source: str = "reference") -> ReferenceStatistics:
-        """Load statistics from JSON text."""
+        """Load statistics from JSON text.
+
+        Parameters
+        ----------
+        text
+            JSON text written by :meth:`to_json`.
+        source
+            Where ``text`` came from, for error messages.
+
+        Returns
+        -------
+        ReferenceStatistics
+            The statistics.
+        """
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as err:
@@ -167,7 +253,18 @@ class ReferenceStatistics:
 
     @classmethod
     def load(cls, path: str | Path) -> ReferenceStatistics:
-        """Read a reference-statistics JSON file."""
+        """Read a reference-statistics JSON file.
+
+        Parameters
+        ----------
+        path
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        ReferenceStatistics
+            The statistics (errors name the file).
+        """
         path = Path(path)
         return cls.from_json(path.read_text(encoding="utf-8"), str(path))
 

@@ -54,8 +54,17 @@ NEAR_ZERO = 0.05
 
 @dataclass(frozen=True)
 class Scale:
-    """The scale of an expression matrix: its name (a key of `SCALES`), whether it was
-    ``"detected"`` or ``"declared"`` (``scale=``), and the evidence, for messages and ``uns``."""
+    """The scale of an expression matrix, for messages and ``uns``.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`rtpredict.signatures.SCALES`.
+    source
+        ``"detected"`` (:func:`detect_scale`) or ``"declared"`` (``scale=``).
+    evidence
+        Why: the rule that decided, or what was declared.
+    """
 
     name: str
     source: str
@@ -65,17 +74,35 @@ class Scale:
         return f"{self.name} ({self.source}: {self.evidence})"
 
     def to_dict(self) -> dict:
-        """Return the ``uns`` record: ``name``, ``source``, ``evidence``."""
+        """Return the ``uns`` record: ``name``, ``source``, ``evidence``.
+
+        Returns
+        -------
+        dict
+            ``{"name", "source", "evidence"}``.
+        """
         return {"name": self.name, "source": self.source, "evidence": self.evidence}
 
 
 def detect_scale(adata: AnnData, *, layer: str | None = None) -> Scale:
-    """Detect the scale of ``X`` (or ``layers[layer]``): counts, tpm, log1p_tpm,
-    log_microarray or zscore.
+    """Detect the scale of ``X`` (or ``layers[layer]``).
 
-    The rules and thresholds are in :mod:`rtpredict.tl._scale`'s documentation; the returned
-    `Scale` says which rule decided (``evidence``). When the detection is wrong for your
-    matrix, state the scale with the scoring tools' ``scale=``.
+    One of counts, tpm, log1p_tpm, log_microarray or zscore. The rules and thresholds are in
+    :mod:`rtpredict.tl._scale`'s documentation; the returned :class:`Scale` says which rule
+    decided (``evidence``). When the detection is wrong for your matrix, state the scale with
+    the scoring tools' ``scale=``.
+
+    Parameters
+    ----------
+    adata
+        Tumours × genes.
+    layer
+        Read ``adata.layers[layer]`` instead of ``X``.
+
+    Returns
+    -------
+    Scale
+        The detected scale (``source="detected"``).
 
     Raises
     ------

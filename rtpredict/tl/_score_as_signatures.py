@@ -27,9 +27,18 @@ def score_as_signatures(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) 
     controls are compared within one cohort). The expression scale is the one the scoring tools
     were told (``scale=``, recorded in ``uns[key]["scale"]``) for these columns, else detected.
 
+    Parameters
+    ----------
+    adata
+        Tumours × genes; not modified.
+    gene_sets
+        Feature name -> genes (``adata.var_names``), e.g. from :func:`catalog_feature_genes`
+        with the genes drawn at random.
+
     Returns
     -------
-    DataFrame, tumours × gene sets.
+    pandas.DataFrame
+        Tumours × gene sets.
     """
     catalog = load_catalog()
     links = signature_columns(adata)
@@ -72,6 +81,19 @@ def catalog_feature_genes(adata: AnnData, features: Sequence[str]) -> dict[str, 
     A feature holds a signature when named after it or linked to it by the scoring tools
     (:func:`rtpredict.signatures.signature_columns`, e.g. a ``key_added`` prefix). The genes are
     given as ``adata.var_names``, ready for random gene-set controls.
+
+    Parameters
+    ----------
+    adata
+        Tumours × genes, scored by the scoring tools.
+    features
+        Feature (obs column) names, e.g. a model's features.
+
+    Returns
+    -------
+    dict of str to list of str
+        Feature -> its signature's genes in ``adata``; features holding no catalog signature
+        are left out.
     """
     catalog = load_catalog()
     links = signature_columns(adata)
