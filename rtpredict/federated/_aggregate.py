@@ -7,23 +7,20 @@ importance and Cox baseline hazard are rebuilt from sums the sites sent, never f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from scipy.special import logit
 
 from rtpredict.errors import InputError
 from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan
+from rtpredict.federated._privacy import spread
 from rtpredict.federated._site import hazard_grid
 from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models.validation import PRIMARY
 
-#: histogram bins of training margins (training percentiles of new tumours)
-N_BINS = 2000
 #: fields of a metric row (as in `rtpredict.models.validation.ValidationResult.to_dict`)
 KEYS = ("metric", "estimate", "lower", "upper")
 #: steps per hazard-grid interval at which the piecewise-linear cumulative hazard is tabulated
@@ -58,33 +55,14 @@ def base_score(plan: FederationPlan, summaries: Mapping[str, Mapping]) -> float:
     return float(sum(s["sum-y"] for s in summaries.values()) / n)
 
 
-def margin_edges(model: bytes, n_bins: int = N_BINS) -> np.ndarray:
-    """Return histogram edges spanning every margin the model can output.
-
-    A tree ensemble's margin lies between the base margin plus the sum of each tree's smallest
-    leaf and the base margin plus the sum of the largest, which the server reads off the trees.
-    """
-    learner = json.loads(model)["learner"]
-    objective = learner["objective"]["name"]
-    score = float(str(learner["learner_model_param"]["base_score"]).strip("[]"))
-    if objective == "binary:logistic":
-        base = float(logit(score))
-    elif objective.startswith("survival:"):
-        base = float(np.log(score))
-    else:
-        base = score
-    low = high = base
-    for tree in learner["gradient_booster"]["model"]["trees"]:
-        leaves = np.asarray(tree["left_children"]) == -1
-        values = np.asarray(tree["base_weights"], dtype=float)[leaves]
-        low, high = low + values.min(), high + values.max()
-    if high - low < 1e-9:
-        low, high = low - 0.5, high + 0.5
-    return np.linspace(low, high, n_bins + 1)
-
-
 def histogram_quantiles(edges: np.ndarray, counts: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Return quantiles of a histogram, interpolating linearly within bins."""
+    """Return quantiles of a histogram, interpolating linearly within bins.
+
+    Negative counts (noise) count as 0; a histogram without any count is taken as flat.
+    """
+    counts = np.clip(np.asarray(counts, dtype=float), 0.0, None)
+    if counts.sum() <= 0:
+        counts = np.ones_like(counts)
     cumulative = np.concatenate([[0.0], np.cumsum(counts)])
     return np.interp(np.asarray(levels) * cumulative[-1], cumulative, edges)
 
@@ -97,9 +75,10 @@ def piecewise_cumulative_hazard(
     The hazard in interval g is events_g / exposure_g for risk exp(margin); multiplying by
     exp(offset) refers it to the centred risk (margin - offset) that `predict` returns. The
     piecewise-linear cumulative hazard is tabulated at `HAZARD_STEPS` points per interval.
+    A negative rate (noisy sums) counts as 0, so the cumulative hazard never falls.
     """
     rate = _counts.ratio(events, exposure)
-    rate = np.where(np.isfinite(rate), rate, 0.0) * np.exp(offset)
+    rate = np.clip(np.where(np.isfinite(rate), rate, 0.0), 0.0, None) * np.exp(offset)
     width = np.diff(grid)
     start = np.concatenate([[0.0], np.cumsum(rate * width)[:-1]])
     steps = np.arange(1, HAZARD_STEPS + 1) / HAZARD_STEPS
@@ -109,26 +88,30 @@ def piecewise_cumulative_hazard(
 
 
 def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dict:
-    """Return per-site and pooled hold-out metrics with bootstrap 95% CIs for the card.
+    """Return per-site and pooled hold-out metrics with 95% CIs for the card.
 
     The layout follows `ValidationResult.to_dict` (``metrics``: the pooled estimate,
     ``per_cohort``: one row per site) so reports read it like any model's validation, plus
-    ``per_site`` (with hold-out counts) and ``pooled``.
+    ``per_site`` (with hold-out counts) and ``pooled``. The CI depends on what the privacy
+    policy let the sites send (`ci_method`): bootstrap percentiles from every resample's counts,
+    a normal approximation from their covariance, or none under differential privacy.
     """
     kind = plan.target["kind"]
     metric = PRIMARY[kind]
-    rows, pooled_point, pooled_boot = [], [], []
+    method = ci_method(plan)
+    names = _test_names(kind)
+    rows, points, spreads = [], [], []
     for code in plan.sites:
         f = finals[code]
-        if kind == "regression":
-            point = _regression_point(f, "test")
-            boot = _regression_point(f, "boot")
-        else:
-            point = (np.asarray(f["test-numerator"]), np.asarray(f["test-denominator"]))
-            boot = (np.asarray(f["boot-numerator"]), np.asarray(f["boot-denominator"]))
-        pooled_point.append(point)
-        pooled_boot.append(boot)
-        estimate, lower, upper = _estimate(kind, point, boot)
+        point = np.array([f[f"test-{name}"][0] for name in names], dtype=float)
+        spread = None
+        if method == "bootstrap":
+            spread = np.vstack([f[f"boot-{name}"] for name in names]).astype(float)
+        elif method == "covariance":
+            spread = np.reshape(np.asarray(f["test-cov"], dtype=float), (len(names), len(names)))
+        points.append(point)
+        spreads.append(spread)
+        estimate, lower, upper = _estimate(kind, point, method, spread)
         rows.append(
             {
                 "site": code,
@@ -137,26 +120,27 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
                 "lower": lower,
                 "upper": upper,
                 "n_test": int(summaries[code]["n-test"]),
-                "events_test": int(summaries[code].get("events-test", 0)),
+                "events_test": count(summaries[code].get("events-test", 0)),
             }
         )
-    total = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_point, strict=True))
-    total_boot = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_boot, strict=True))
-    estimate, lower, upper = _estimate(kind, total, total_boot)
+    total = np.sum(points, axis=0)
+    total_spread = None if method is None else np.sum(spreads, axis=0)
+    estimate, lower, upper = _estimate(kind, total, method, total_spread)
     n_test = int(sum(s["n-test"] for s in summaries.values()))
     pooled = {"metric": metric, "estimate": estimate, "lower": lower, "upper": upper}
     pooled["n_test"] = n_test
     if kind == "regression":
-        pooled["rmse"] = float(np.sqrt(total[1][0] / total[0][0]))
+        pooled["rmse"] = float(np.sqrt(max(total[1], 0.0) / total[0]))
     events = (
         None
         if kind == "regression"
-        else int(sum(s.get("events-test", 0) for s in summaries.values()))
+        else sum(count(s.get("events-test", 0)) for s in summaries.values())
     )
     model_rows = [{"predictor": "model", **{k: pooled[k] for k in KEYS}}]
     if kind == "regression":
         rmse = {"metric": "rmse", "estimate": pooled["rmse"], "lower": None, "upper": None}
         model_rows.append({"predictor": "model", **rmse})
+    dp = plan.policy.dp is not None
     return {
         "kind": kind,
         "primary_metric": metric,
@@ -165,17 +149,22 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
             "n_tumours": n_test,
             "n_events": events,
             "holdout_fraction": plan.holdout_fraction,
-            "split": "stratified by outcome, ranked by sha256(seed:sample_id) at each site",
+            "split": (
+                "ranked by sha256(seed:sample_id) at each site (not stratified by outcome under "
+                "differential privacy)"
+                if dp
+                else "stratified by outcome, ranked by sha256(seed:sample_id) at each site"
+            ),
             "seed": plan.seed,
-            "n_ci_bootstrap": plan.n_ci_bootstrap,
-            "ci": "bootstrap percentile 95%, resampling each site's hold-out stratified by "
-            "outcome; pooled resamples sum the sites' resample b (stratified by site)",
+            "n_ci_bootstrap": None if dp else plan.n_ci_bootstrap,
+            "ci": CI_TEXT[method],
             "pooled": (
                 "pair counts summed over sites: within-site pairs only (the within-cohort "
                 "index of the pooled hold-out)"
                 if kind != "regression"
                 else "sums of squares pooled over sites"
-            ),
+            )
+            + ("; the sites' counts carry Gaussian noise (differential privacy)" if dp else ""),
         },
         "baselines": {"model": "the federated model"},
         "metrics": model_rows,
@@ -187,6 +176,30 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
         "per_site": rows,
         "pooled": pooled,
     }
+
+
+#: how the card's CI was computed, by `ci_method`
+CI_TEXT = {
+    "bootstrap": "bootstrap percentile 95%, resampling each site's hold-out stratified by "
+    "outcome; pooled resamples sum the sites' resample b (stratified by site)",
+    "covariance": "normal approximation 95% (delta method) with the covariance of each site's "
+    "counts over bootstrap resamples of its hold-out (stratified by outcome), summed over "
+    "sites; under a minimum cell count sites send that covariance, not the resamples",
+    None: "not computed: under differential privacy sites send noisy point counts only",
+}
+
+
+def ci_method(plan: FederationPlan) -> str | None:
+    """Return how the hold-out CIs are computed under the plan's privacy policy."""
+    policy = plan.policy
+    if policy.dp is not None:
+        return None
+    return "covariance" if policy.min_cell_count > 1 else "bootstrap"
+
+
+def count(value: float) -> int:
+    """Return a released count as an integer (noisy counts rounded, at least 0)."""
+    return int(max(0, round(float(value))))
 
 
 def build_model(
@@ -230,17 +243,18 @@ def build_model(
     estimator.risk_offset_ = float(offset) if survival else 0.0
     estimator.baseline_hazard_ = None
     if target.objective == "survival:cox":
-        events = np.sum([finals[c]["grid-events"] for c in codes], axis=0)
-        exposure = np.sum([finals[c]["grid-exposure"] for c in codes], axis=0)
-        estimator.baseline_hazard_ = piecewise_cumulative_hazard(
-            hazard_grid(plan), events, exposure, offset
-        )
-    counts = np.sum([finals[c]["margin-histogram"] for c in codes], axis=0)
+        grid = hazard_grid(plan)
+        events = sum(_on_grid(finals[c], "grid-starts", "grid-events", grid) for c in codes)
+        exposure = sum(_on_grid(finals[c], "grid-starts", "grid-exposure", grid) for c in codes)
+        estimator.baseline_hazard_ = piecewise_cumulative_hazard(grid, events, exposure, offset)
+    counts = sum(
+        _on_grid(finals[c], "margin-histogram-starts", "margin-histogram", edges) for c in codes
+    )
     margins = histogram_quantiles(edges, counts, np.linspace(0, 1, 101))
     estimator.training_quantiles_ = np.sort(estimator._transform(margins, estimator.risk_offset_))
-    shap = np.sum([finals[c]["abs-shap-sum"] for c in codes], axis=0) / n
+    shap = np.clip(np.sum([finals[c]["abs-shap-sum"] for c in codes], axis=0) / n, 0.0, None)
     estimator.global_importance_ = pd.Series(shap, index=schema.names).sort_values(ascending=False)
-    missing = np.sum([finals[c]["missing"] for c in codes], axis=0)
+    missing = np.array([finals[c]["missing"] for c in codes], dtype=float)
     estimator.training_summary_ = _training_summary(plan, summaries, missing, federation)
     estimator.id_register_ = {
         "scheme": "per-site registers (hmac-sha256 of sample IDs), kept at each site",
@@ -256,42 +270,85 @@ def build_model(
     return estimator
 
 
+def _on_grid(final: Mapping, starts: str, totals: str, edges: np.ndarray) -> np.ndarray:
+    """A site's block totals spread back onto the grid with ``edges`` (`spread`)."""
+    return spread(final[starts], final[totals], np.diff(edges))
+
+
 def _training_summary(
     plan: FederationPlan, summaries: Mapping, missing: np.ndarray, federation: Mapping
 ) -> dict:
-    """Summarise the training tumours for the card from site counts only."""
+    """Summarise the training tumours for the card from site counts only.
+
+    ``missing`` holds (sites x features) missing-value counts; a count a site did not release
+    (NaN) adds nothing, and the features concerned are listed in ``missing_not_released``.
+    """
     kind = plan.target["kind"]
     codes = list(plan.sites)
     n = sum(summaries[c]["n-train"] for c in codes)
     out: dict = {"n": int(n)}
     if kind == "survival":
-        out["n_events"] = int(sum(summaries[c]["events-train"] for c in codes))
+        out["n_events"] = sum(count(summaries[c]["events-train"]) for c in codes)
     elif kind == "binary":
-        out["n_positive"] = int(sum(summaries[c]["events-train"] for c in codes))
+        out["n_positive"] = sum(count(summaries[c]["events-train"]) for c in codes)
     else:
         out["mean"] = float(sum(summaries[c]["sum-y"] for c in codes) / n)
     out["cohorts"] = {c: int(summaries[c]["n-train"]) for c in codes}
-    out["missing"] = {
-        name: int(m) for name, m in zip(plan.schema.names, missing, strict=True) if m > 0
-    }
+    names = plan.schema.names
+    totals = [count(m) for m in np.nansum(missing, axis=0)]
+    out["missing"] = {name: m for name, m in zip(names, totals, strict=True) if m > 0}
+    hidden = np.isnan(missing).any(axis=0)
+    if hidden.any():
+        out["missing_not_released"] = [name for name, h in zip(names, hidden, strict=True) if h]
     out["federation"] = dict(federation)
     return out
 
 
-def _regression_point(f: Mapping, prefix: str) -> tuple[np.ndarray, ...]:
-    return tuple(np.asarray(f[f"{prefix}-{k}"]) for k in ("n", "sse", "sum_y", "sum_y2"))
+def _test_names(kind: str) -> tuple[str, ...]:
+    """Names of the hold-out statistics a site sends (``test-<name>``)."""
+    return ("n", "sse", "sum_y", "sum_y2") if kind == "regression" else ("numerator", "denominator")
 
 
-def _estimate(kind: str, point: tuple, boot: tuple) -> tuple[float, float, float]:
-    """Return (estimate, lower, upper) of the primary metric from counts or sums."""
+def _metric(kind: str, x: np.ndarray) -> np.ndarray:
+    """The primary metric from statistics stacked along the first axis (`_test_names`)."""
     if kind == "regression":
-        estimate = float(_counts.r2_from_sums(*point)[0])
-        replicates = _counts.r2_from_sums(*boot)
-    else:
-        estimate = float(_counts.ratio(*point)[0])
-        replicates = _counts.ratio(*boot)
-    replicates = replicates[np.isfinite(replicates)]
-    if replicates.size < 2:
-        return estimate, float("nan"), float("nan")
-    lower, upper = np.percentile(replicates, [2.5, 97.5])
-    return estimate, float(lower), float(upper)
+        return _counts.r2_from_sums(*x)
+    return _counts.ratio(*x)
+
+
+def _gradient(kind: str, x: np.ndarray) -> np.ndarray:
+    """The gradient of `_metric` with respect to the statistics (delta method)."""
+    if kind != "regression":
+        numerator, denominator = x
+        return np.array([1.0 / denominator, -numerator / denominator**2])
+    n, sse, sum_y, sum_y2 = x
+    total = sum_y2 - sum_y**2 / n
+    per_total = sse / total**2  # d R^2 / d SST
+    return np.array(
+        [per_total * sum_y**2 / n**2, -1.0 / total, -2 * per_total * sum_y / n, per_total]
+    )
+
+
+def _estimate(
+    kind: str, point: np.ndarray, method: str | None, spread: np.ndarray | None
+) -> tuple[float, float, float]:
+    """Return (estimate, lower, upper) of the primary metric, within its possible range.
+
+    ``spread``: the (statistics x resamples) counts for ``bootstrap``, their covariance for
+    ``covariance``, None when no CI can be computed.
+    """
+    high = 1.0
+    low = -np.inf if kind == "regression" else 0.0
+    estimate = float(np.clip(_metric(kind, point), low, high))
+    lower = upper = float("nan")
+    if method == "bootstrap":
+        replicates = _metric(kind, spread)
+        replicates = replicates[np.isfinite(replicates)]
+        if replicates.size >= 2:
+            lower, upper = np.percentile(replicates, [2.5, 97.5])
+    elif method == "covariance":
+        gradient = _gradient(kind, point)
+        se = float(np.sqrt(max(gradient @ spread @ gradient, 0.0)))
+        if np.isfinite(se):
+            lower, upper = estimate - 1.96 * se, estimate + 1.96 * se
+    return estimate, float(np.clip(lower, low, high)), float(np.clip(upper, low, high))
