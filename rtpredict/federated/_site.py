@@ -151,7 +151,8 @@ def check_cells(site: SiteData, plan: FederationPlan) -> None:
 
     The parts: training and hold-out tumours and, for survival and binary targets, those with
     and without an event (positive) in each. Every count and sum the site sends is over one of
-    these parts or a union of them, so none describes fewer tumours.
+    these parts or a union of them, so none describes fewer tumours. The refusal names the
+    parts below the threshold but not their sizes (it goes back to the coordinator).
     """
     k = plan.policy.min_cell_count
     kind = plan.target["kind"]
@@ -162,12 +163,12 @@ def check_cells(site: SiteData, plan: FederationPlan) -> None:
         for name, rows in (("training", site.train), ("hold-out", site.test)):
             cells[f"{name} {word}"] = int(flags[rows].sum())
             cells[f"{name} tumours without {word[:-1]}"] = int((~flags[rows]).sum())
-    small = {name: n for name, n in cells.items() if n < k}
-    if small:
-        detail = ", ".join(f"{n} {name}" for name, n in small.items())
+    small = [name for name, n in cells.items() if n < k]
+    if small:  # the message reaches the coordinator: it names the parts, not their counts
         raise InputError(
             f"site {site.code} does not join: the plan's privacy policy releases no count of "
-            f"fewer than {k} tumours (privacy.min_cell_count), and this site has {detail}."
+            f"fewer than {k} tumours (privacy.min_cell_count), and this site has fewer "
+            f"{', '.join(small)}."
         )
 
 
