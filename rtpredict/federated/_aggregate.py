@@ -100,18 +100,19 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
     metric = PRIMARY[kind]
     method = ci_method(plan)
     names = _test_names(kind)
-    rows, points, spreads = [], [], []
+    rows, points, variations = [], [], []
     for code in plan.sites:
         f = finals[code]
         point = np.array([f[f"test-{name}"][0] for name in names], dtype=float)
-        spread = None
+        variation = None
         if method == "bootstrap":
-            spread = np.vstack([f[f"boot-{name}"] for name in names]).astype(float)
+            variation = np.vstack([f[f"boot-{name}"] for name in names]).astype(float)
         elif method == "covariance":
-            spread = np.reshape(np.asarray(f["test-cov"], dtype=float), (len(names), len(names)))
+            shape = (len(names), len(names))
+            variation = np.reshape(np.asarray(f["test-cov"], dtype=float), shape)
         points.append(point)
-        spreads.append(spread)
-        estimate, lower, upper = _estimate(kind, point, method, spread)
+        variations.append(variation)
+        estimate, lower, upper = _estimate(kind, point, method, variation)
         rows.append(
             {
                 "site": code,
@@ -124,8 +125,8 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
             }
         )
     total = np.sum(points, axis=0)
-    total_spread = None if method is None else np.sum(spreads, axis=0)
-    estimate, lower, upper = _estimate(kind, total, method, total_spread)
+    total_variation = None if method is None else np.sum(variations, axis=0)
+    estimate, lower, upper = _estimate(kind, total, method, total_variation)
     n_test = int(sum(s["n-test"] for s in summaries.values()))
     pooled = {"metric": metric, "estimate": estimate, "lower": lower, "upper": upper}
     pooled["n_test"] = n_test
@@ -330,11 +331,11 @@ def _gradient(kind: str, x: np.ndarray) -> np.ndarray:
 
 
 def _estimate(
-    kind: str, point: np.ndarray, method: str | None, spread: np.ndarray | None
+    kind: str, point: np.ndarray, method: str | None, variation: np.ndarray | None
 ) -> tuple[float, float, float]:
     """Return (estimate, lower, upper) of the primary metric, within its possible range.
 
-    ``spread``: the (statistics x resamples) counts for ``bootstrap``, their covariance for
+    ``variation``: the (statistics x resamples) counts for ``bootstrap``, their covariance for
     ``covariance``, None when no CI can be computed.
     """
     high = 1.0
@@ -342,13 +343,13 @@ def _estimate(
     estimate = float(np.clip(_metric(kind, point), low, high))
     lower = upper = float("nan")
     if method == "bootstrap":
-        replicates = _metric(kind, spread)
+        replicates = _metric(kind, variation)
         replicates = replicates[np.isfinite(replicates)]
         if replicates.size >= 2:
             lower, upper = np.percentile(replicates, [2.5, 97.5])
     elif method == "covariance":
         gradient = _gradient(kind, point)
-        se = float(np.sqrt(max(gradient @ spread @ gradient, 0.0)))
+        se = float(np.sqrt(max(gradient @ variation @ gradient, 0.0)))
         if np.isfinite(se):
             lower, upper = estimate - 1.96 * se, estimate + 1.96 * se
     return estimate, float(np.clip(lower, low, high)), float(np.clip(upper, low, high))
