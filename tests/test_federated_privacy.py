@@ -27,6 +27,7 @@ import xgboost as xgb
 
 from rtpredict.errors import InputError
 from rtpredict.federated import _counts
+from rtpredict.federated._aggregate import validation
 from rtpredict.federated._plan import FederationPlan, load_plan
 from rtpredict.federated._privacy import (
     DifferentialPrivacy,
@@ -289,11 +290,62 @@ def small_cells(stats: dict, k: int) -> dict[str, list[float]]:
     }
 
 
-def test_a_site_below_the_threshold_does_not_join(tmp_path, small_site):
-    plan = _plan(tmp_path, ON, SURVIVAL)  # 10 held out: < 5 events or < 5 without
-    with pytest.raises(InputError, match=r"site S does not join.*privacy.min_cell_count"):
+def test_a_site_with_a_training_part_below_the_threshold_does_not_join(tmp_path, small_site):
+    # 10 training tumours, 5 with a relapse and 5 without: below k = 6, and no merging of
+    # cells can lift the training event count (or the hazard grid's total) to 6
+    plan = _plan(tmp_path, "privacy: {min_cell_count: 6}", SURVIVAL)
+    with pytest.raises(
+        InputError,
+        match=r"site S does not join.*privacy.min_cell_count.*fewer training events, "
+        r"training tumours without event\. Every training count",
+    ):
         load_site(small_site, plan, "S")
     load_site(small_site, _plan(tmp_path, OFF, SURVIVAL), "S")  # policy off: it joins
+
+
+def test_a_site_with_a_small_hold_out_joins_and_sends_nothing_about_it(tmp_path, small_site):
+    """10 held out with 4 relapses: the site trains, but releases no hold-out statistic."""
+    plan = _plan(tmp_path, ON, SURVIVAL)
+    site = load_site(small_site, plan, "S")
+    assert site.withheld == ("hold-out events",)
+    counts, first = summary(site, plan)
+    assert counts["n-train"] == counts["n-test"] == 10
+    assert counts["events-train"] == 5
+    assert math.isnan(counts["events-test"])  # 4: not released
+    trees, _, _ = train_step(site, plan, b"", base_score=1.0, n_total=20.0, server_round=1)
+    stats, second = final_statistics(site, plan, trees)
+    held = {key: value for key, value in stats.items() if key.startswith("test")}
+    assert set(held) == {"test-numerator", "test-denominator"}  # no covariance either
+    assert all(math.isnan(v) for values in held.values() for v in values)
+    withheld = ("hold-out events",)
+    assert {"field": "events-test", "parts": withheld} in first["suppressed"]
+    assert {"field": "test", "parts": withheld} in second["suppressed"]
+
+
+def test_the_card_says_which_site_withheld_its_hold_out_and_pools_the_others(tmp_path):
+    plan = _plan(tmp_path, ON, SURVIVAL)
+    summaries = {
+        "S": {"n-train": 30.0, "n-test": 10.0, "events-test": 6.0},
+        "T": {"n-train": 30.0, "n-test": 10.0, "events-test": math.nan},
+    }
+    finals = {
+        "S": {"test-numerator": [30.0], "test-denominator": [40.0], "test-cov": [4, 1, 1, 9]},
+        "T": {"test-numerator": [math.nan], "test-denominator": [math.nan]},
+    }
+    card = validation(plan, summaries, finals)
+    first, second = card["per_site"]
+    assert first["released"]
+    assert first["estimate"] == pytest.approx(0.75)
+    assert not second["released"]
+    assert second["estimate"] is None
+    assert second["events_test"] is None
+    assert "privacy.min_cell_count" in second["withheld"]
+    pooled = card["pooled"]
+    assert pooled["sites"] == ["S"]
+    assert pooled["estimate"] == pytest.approx(0.75)  # S alone, not NaN
+    assert pooled["lower"] < 0.75 < pooled["upper"]
+    assert pooled["n_test"] == card["scheme"]["n_tumours"] == 10
+    assert card["scheme"]["n_events"] == 6
 
 
 @pytest.mark.parametrize("privacy", [OFF, ON])

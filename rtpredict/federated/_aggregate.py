@@ -94,48 +94,58 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
     ``per_cohort``: one row per site) so reports read it like any model's validation, plus
     ``per_site`` (with hold-out counts) and ``pooled``. The CI depends on what the privacy
     policy let the sites send (`ci_method`): bootstrap percentiles from every resample's counts,
-    a normal approximation from their covariance, or none under differential privacy.
+    a normal approximation from their covariance, or none under differential privacy. A site
+    that withheld its hold-out (a part below the minimum cell count) has a row saying so and
+    adds nothing to the pooled index.
     """
     kind = plan.target["kind"]
     metric = PRIMARY[kind]
     method = ci_method(plan)
-    names = _test_names(kind)
+    names = _counts.holdout_names(kind)
     rows, points, variations = [], [], []
     for code in plan.sites:
-        f = finals[code]
+        f, s = finals[code], summaries[code]
         point = np.array([f[f"test-{name}"][0] for name in names], dtype=float)
-        variation = None
+        row = {"site": code, "metric": metric, "n_test": int(s["n-test"])}
+        if kind != "regression":
+            row["events_test"] = count(s.get("events-test", 0))
+        if not np.all(np.isfinite(point)):
+            rows.append({**row, **_withheld_by_site(plan)})
+            continue
         if method == "bootstrap":
             variation = np.vstack([f[f"boot-{name}"] for name in names]).astype(float)
         elif method == "covariance":
             shape = (len(names), len(names))
             variation = np.reshape(np.asarray(f["test-cov"], dtype=float), shape)
+        else:
+            variation = None
         points.append(point)
         variations.append(variation)
-        estimate, lower, upper = _estimate(kind, point, method, variation)
-        rows.append(
+        rows.append({**row, "released": True, **_estimate(kind, point, method, variation)})
+    released = [r["site"] for r in rows if r["released"]]
+    n_test = int(sum(summaries[c]["n-test"] for c in released))
+    pooled = {"metric": metric, "n_test": n_test, "sites": released}
+    if points:
+        total = np.sum(points, axis=0)
+        total_variation = None if method is None else np.sum(variations, axis=0)
+        pooled.update(_estimate(kind, total, method, total_variation))
+        if kind == "regression":
+            pooled["rmse"] = float(np.sqrt(max(total[1], 0.0) / total[0]))
+    else:
+        pooled.update(
             {
-                "site": code,
-                "metric": metric,
-                "estimate": estimate,
-                "lower": lower,
-                "upper": upper,
-                "n_test": int(summaries[code]["n-test"]),
-                "events_test": count(summaries[code].get("events-test", 0)),
+                "estimate": None,
+                "lower": None,
+                "upper": None,
+                "withheld": "no site released its hold-out",
             }
         )
-    total = np.sum(points, axis=0)
-    total_variation = None if method is None else np.sum(variations, axis=0)
-    estimate, lower, upper = _estimate(kind, total, method, total_variation)
-    n_test = int(sum(s["n-test"] for s in summaries.values()))
-    pooled = {"metric": metric, "estimate": estimate, "lower": lower, "upper": upper}
-    pooled["n_test"] = n_test
-    if kind == "regression":
-        pooled["rmse"] = float(np.sqrt(max(total[1], 0.0) / total[0]))
+        if kind == "regression":
+            pooled["rmse"] = None
     events = (
         None
         if kind == "regression"
-        else sum(count(s.get("events-test", 0)) for s in summaries.values())
+        else sum(count(summaries[c].get("events-test", 0)) for c in released)
     )
     model_rows = [{"predictor": "model", **{k: pooled[k] for k in KEYS}}]
     if kind == "regression":
@@ -165,7 +175,8 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
                 if kind != "regression"
                 else "sums of squares pooled over sites"
             )
-            + ("; the sites' counts carry Gaussian noise (differential privacy)" if dp else ""),
+            + ("; the sites' counts carry Gaussian noise (differential privacy)" if dp else "")
+            + "; sites that withheld their hold-out are left out",
         },
         "baselines": {"model": "the federated model"},
         "metrics": model_rows,
@@ -191,16 +202,39 @@ CI_TEXT = {
 
 
 def ci_method(plan: FederationPlan) -> str | None:
-    """Return how the hold-out CIs are computed under the plan's privacy policy."""
+    """Return how the hold-out CIs are computed under the plan's privacy policy (`CI_TEXT`)."""
     policy = plan.policy
     if policy.dp is not None:
         return None
     return "covariance" if policy.min_cell_count > 1 else "bootstrap"
 
 
-def count(value: float) -> int:
-    """Return a released count as an integer (noisy counts rounded, at least 0)."""
-    return int(max(0, round(float(value))))
+def _withheld_by_site(plan: FederationPlan) -> dict:
+    """A per-site row's fields for a site that did not release its hold-out statistics."""
+    k = plan.policy.min_cell_count
+    parts = "tumours, events (positives) or tumours without one"
+    return {
+        "released": False,
+        "estimate": None,
+        "lower": None,
+        "upper": None,
+        "withheld": (
+            f"not released by the site: its hold-out has fewer than {k} {parts} "
+            "(privacy.min_cell_count)"
+            if k > 1
+            else "not released by the site: its hold-out has no events (positives) or none "
+            "without one"
+        ),
+    }
+
+
+def count(value: float) -> int | None:
+    """Return a released count as an integer (noisy counts rounded, at least 0); None for NaN.
+
+    A site sends NaN for a count it does not release (`rtpredict.federated._site.summary`).
+    """
+    value = float(value)
+    return None if np.isnan(value) else int(max(0, round(value)))
 
 
 def build_model(
@@ -305,13 +339,8 @@ def _training_summary(
     return out
 
 
-def _test_names(kind: str) -> tuple[str, ...]:
-    """Names of the hold-out statistics a site sends (``test-<name>``)."""
-    return ("n", "sse", "sum_y", "sum_y2") if kind == "regression" else ("numerator", "denominator")
-
-
 def _metric(kind: str, x: np.ndarray) -> np.ndarray:
-    """The primary metric from statistics stacked along the first axis (`_test_names`)."""
+    """The primary metric from statistics stacked along the first axis (`_counts.holdout_names`)."""
     if kind == "regression":
         return _counts.r2_from_sums(*x)
     return _counts.ratio(*x)
@@ -332,15 +361,19 @@ def _gradient(kind: str, x: np.ndarray) -> np.ndarray:
 
 def _estimate(
     kind: str, point: np.ndarray, method: str | None, variation: np.ndarray | None
-) -> tuple[float, float, float]:
-    """Return (estimate, lower, upper) of the primary metric, within its possible range.
+) -> dict:
+    """Return the primary metric's estimate, lower and upper, within its possible range.
 
     ``variation``: the (statistics x resamples) counts for ``bootstrap``, their covariance for
-    ``covariance``, None when no CI can be computed.
+    ``covariance``, None when no CI can be computed. Values that cannot be computed are None.
     """
     high = 1.0
     low = -np.inf if kind == "regression" else 0.0
-    estimate = float(np.clip(_metric(kind, point), low, high))
+    value = float(_metric(kind, point))
+    out: dict = {"estimate": None, "lower": None, "upper": None}
+    if not np.isfinite(value):
+        return out
+    estimate = float(np.clip(value, low, high))
     lower = upper = float("nan")
     if method == "bootstrap":
         replicates = _metric(kind, variation)
@@ -352,4 +385,8 @@ def _estimate(
         se = float(np.sqrt(max(gradient @ variation @ gradient, 0.0)))
         if np.isfinite(se):
             lower, upper = estimate - 1.96 * se, estimate + 1.96 * se
-    return estimate, float(np.clip(lower, low, high)), float(np.clip(upper, low, high))
+    out["estimate"] = estimate
+    if np.isfinite(lower) and np.isfinite(upper):
+        out["lower"] = float(np.clip(lower, low, high))
+        out["upper"] = float(np.clip(upper, low, high))
+    return out

@@ -16,7 +16,7 @@ import math
 import os
 import secrets
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,7 +48,9 @@ class SiteData:
 
     ``values`` are target values as `Target.values` returns them ((n,) or (n, 2) = event,
     time); ``test`` marks the validation hold-out; ``unseen`` counts, per categorical feature,
-    the tumours whose value is not among the agreed categories.
+    the tumours whose value is not among the agreed categories; ``withheld`` names the parts of
+    the hold-out below the privacy policy's minimum cell count (`check_cells`): when it is not
+    empty the site sends no statistic of its hold-out.
     """
 
     code: str
@@ -57,6 +59,7 @@ class SiteData:
     values: np.ndarray
     test: np.ndarray
     unseen: dict[str, int]
+    withheld: tuple[str, ...] = ()
 
     @property
     def train(self) -> np.ndarray:
@@ -107,9 +110,10 @@ def load_site(path: str | Path, plan: FederationPlan, code: str) -> SiteData:
     """Read a site's cohort with `rtpredict train`'s loader and check it against the plan.
 
     Raises `InputError` when a feature is missing or of the wrong type, the target columns are
-    absent, the site has fewer than ``plan.min_site_size`` tumours with an outcome or no
-    events in its training or hold-out part, or a part is below the privacy policy's minimum
-    cell count (`check_cells`).
+    absent, the site has fewer than ``plan.min_site_size`` tumours with an outcome or a single
+    class / no events in its training part, or a training part is below the privacy policy's
+    minimum cell count (`check_cells`). A hold-out part below it (or without events) does not
+    stop the site: it joins and withholds its hold-out statistics (``SiteData.withheld``).
     """
     if code not in plan.sites:
         raise InputError(f"site code {code!r} is not among the plan's sites {list(plan.sites)}.")
@@ -135,41 +139,51 @@ def load_site(path: str | Path, plan: FederationPlan, code: str) -> SiteData:
     test = site_holdout(frame.index, values, plan)
     site = SiteData(code, plan.sites.index(code), frame, values, test, unseen)
     if target.kind in ("survival", "binary"):
-        flags = values.reshape(len(values), -1)[:, 0]
-        for name, rows in (("training", site.train), ("hold-out", site.test)):
-            if not flags[rows].any() or (target.kind == "binary" and flags[rows].all()):
-                raise InputError(
-                    f"{path}: the {name} part has a single class / no events for "
-                    f"{target.name!r}; this site cannot take part."
-                )
-    check_cells(site, plan)
-    return site
+        flags = values[site.train].reshape(int(site.train.sum()), -1)[:, 0]
+        if not flags.any() or (target.kind == "binary" and flags.all()):
+            raise InputError(
+                f"{path}: the training part has a single class / no events for "
+                f"{target.name!r}; this site cannot take part."
+            )
+    return replace(site, withheld=check_cells(site, plan))
 
 
-def check_cells(site: SiteData, plan: FederationPlan) -> None:
-    """Refuse to join unless every part the site reports on holds >= min_cell_count tumours.
+def check_cells(site: SiteData, plan: FederationPlan) -> tuple[str, ...]:
+    """Apply the minimum cell count to a site's parts; return the hold-out's parts below it.
 
     The parts: training and hold-out tumours and, for survival and binary targets, those with
     and without an event (positive) in each. Every count and sum the site sends is over one of
-    these parts or a union of them, so none describes fewer tumours. The refusal names the
-    parts below the threshold but not their sizes (it goes back to the coordinator).
+    these parts or a union of them, so none describes fewer tumours.
+
+    A training part below ``k = privacy.min_cell_count`` stops the site (`InputError`): the
+    training counts, the hazard grid's events and the binary base score are taken over the
+    whole training part, so no merging of cells can bring them to ``k``, and leaving them out
+    would bias the pooled model. A hold-out part below ``k`` (or empty) only withholds the
+    hold-out's statistics (its event count and metric counts, which are over that part alone):
+    the site still trains, and the card says its hold-out was not released. Either way the
+    message names the parts, not their sizes (it goes back to the coordinator).
     """
     k = plan.policy.min_cell_count
     kind = plan.target["kind"]
-    cells = {"training tumours": int(site.train.sum()), "hold-out tumours": int(site.test.sum())}
-    if kind in ("survival", "binary"):
-        flags = site.values.reshape(len(site.values), -1)[:, 0].astype(bool)
-        word = "events" if kind == "survival" else "positives"
-        for name, rows in (("training", site.train), ("hold-out", site.test)):
-            cells[f"{name} {word}"] = int(flags[rows].sum())
-            cells[f"{name} tumours without {word[:-1]}"] = int((~flags[rows]).sum())
-    small = [name for name, n in cells.items() if n < k]
-    if small:  # the message reaches the coordinator: it names the parts, not their counts
+    parts = {"training": site.train, "hold-out": site.test}
+    small: dict[str, list[str]] = {"training": [], "hold-out": []}
+    flags = site.values.reshape(len(site.values), -1)[:, 0].astype(bool)
+    word = {"survival": "event", "binary": "positive"}.get(kind)
+    for name, rows in parts.items():
+        cells = {f"{name} tumours": int(rows.sum())}
+        if word is not None:
+            cells[f"{name} {word}s"] = int(flags[rows].sum())
+            cells[f"{name} tumours without {word}"] = int((~flags[rows]).sum())
+        small[name] = [cell for cell, n in cells.items() if n < k]
+    if small["training"]:
         raise InputError(
             f"site {site.code} does not join: the plan's privacy policy releases no count of "
             f"fewer than {k} tumours (privacy.min_cell_count), and this site has fewer "
-            f"{', '.join(small)}."
+            f"{', '.join(small['training'])}. Every training count, the Cox hazard grid's "
+            "events and the positives behind the base score are taken over the whole training "
+            "part, so merging cells cannot bring them up to the threshold."
         )
+    return tuple(small["hold-out"])
 
 
 def summary(
@@ -179,7 +193,8 @@ def summary(
 
     Released: the training and hold-out sizes; the number of categorical features with unseen
     values in >= min_cell_count tumours (not released under DP); events (positives) in each
-    part; the sum of log follow-up (AFT) or of the target (regression). Under DP the events and
+    part (the hold-out's as NaN, not released, when ``site.withheld`` names a small hold-out
+    part); the sum of log follow-up (AFT) or of the target (regression). Under DP the events and
     sums are noised (sensitivity 1 per count; the outcome clipped to ``outcome_range`` for the
     sums). Returns the released values and the policy's report (`Release.report`).
     """
@@ -200,7 +215,11 @@ def summary(
     if kind in ("survival", "binary"):
         flags = site.values.reshape(len(site.values), -1)[:, 0]
         out["events-train"] = release.sums("events-train", flags[site.train].sum(), 1.0)[0]
-        out["events-test"] = release.sums("events-test", flags[site.test].sum(), 1.0)[0]
+        if site.withheld:
+            out["events-test"] = math.nan
+            release.report["suppressed"].append({"field": "events-test", "parts": site.withheld})
+        else:
+            out["events-test"] = release.sums("events-test", flags[site.test].sum(), 1.0)[0]
     span = None if policy.dp is None else policy.dp.outcome_range
     if objective == "survival:aft":
         time = train[:, 1] if span is None else np.clip(train[:, 1], *span)
@@ -361,9 +380,14 @@ def _test_statistics(
     single tumours. DP: the counts noised, no spread (L2 sensitivity sqrt(2) (n - 1) for pair
     counts, whose n - 1 pairs with the replaced tumour may all change; for regression the
     squared error, target and squared target of one tumour, bounded by ``outcome_range`` and
-    the model's output range).
+    the model's output range). When ``site.withheld`` names a small hold-out part, every
+    statistic is NaN (not released) and no spread is sent.
     """
     policy, kind, objective = plan.policy, plan.target["kind"], plan.target["objective"]
+    names = _counts.holdout_names(kind)
+    if site.withheld:
+        release.report["suppressed"].append({"field": "test", "parts": site.withheld})
+        return {f"test-{name}": [math.nan] for name in names}
     test = site.test
     held, score = site.values[test], margin[test]
     n_test = int(test.sum())
@@ -391,9 +415,6 @@ def _test_statistics(
         def counts(w):
             return tuple(_counts.regression_sums(held, score, w).values())
 
-    names = (
-        ("n", "sse", "sum_y", "sum_y2") if kind == "regression" else ("numerator", "denominator")
-    )
     point = np.array([c[0] for c in counts(None)], dtype=float)
     if policy.dp is not None:
         if kind == "regression":

@@ -236,7 +236,8 @@ def _privacy_record(plan: FederationPlan, noise: Mapping[str, dict]) -> dict:
         "enforced_by": "each site, before sending (rtpredict.federated._privacy)",
         "min_cell_count": (
             f"every released count, histogram cell and tree node covers 0 or >= {k} tumours; "
-            f"sites with a part under {k} tumours (or events, or tumours without one) do not join"
+            f"a site with a training part under {k} tumours (or events, or tumours without one) "
+            f"does not join, and one with such a hold-out part sends no hold-out statistics"
             if k > 1
             else "off (1): cells of any size are released"
         ),
