@@ -526,8 +526,12 @@ def test_dp_models_load_and_record_the_budget_on_the_card(
     assert set(budget["noise_by_site"]) == {"A", "B", "C"}
     assert all(set(noise) == releases for noise in budget["noise_by_site"].values())
     pooled = card["validation"]["pooled"]
-    assert pooled["lower"] is None  # no CI from noisy point counts
-    assert pooled["estimate"] is None or pooled["estimate"] <= 1  # R^2: None if noisy SST <= 0
+    assert pooled["lower"] is None  # no sampling CI from noisy point counts
+    for row in [pooled, *card["validation"]["per_site"]]:  # the noise's interval, or why not
+        if row["estimate"] is None:
+            assert row["withheld"].startswith("noise dominates")
+        else:
+            assert row["noise_lower"] <= row["estimate"] <= row["noise_upper"] <= 1
     assert card["validation"]["scheme"]["n_ci_bootstrap"] is None
     held = _holdout(cohort, plan)
     assert np.isfinite(model.predict(cohort[held])).all()

@@ -476,3 +476,54 @@ def test_under_dp_a_site_answers_each_step_of_a_plan_once(tmp_path):
         check_unspent(tmp_path, plan, "finalise")  # in this run or any other
     check_unspent(tmp_path, plan, "summary")
     check_unspent(tmp_path, _plan(tmp_path, ON, SURVIVAL), "finalise")  # no noise to average
+
+
+def test_a_noisy_index_is_in_range_with_the_noise_on_the_card_or_withheld(tmp_path):
+    """Under DP the card's index is taken from noisy pair counts (exact: C = 0.7 at both sites).
+
+    With little noise it is released in [0, 1] with the noise's sd and 95% interval, which
+    covers the exact index about 95% of the time. When the noise dominates (a rehearsal's card
+    once read 0.007 for a model of 0.68) it is withheld with the reason, never printed as if
+    it were a C-index.
+    """
+    plan = _plan(tmp_path, DP, SURVIVAL)
+    exact = {"S": (700.0, 1000.0), "T": (1400.0, 2000.0)}
+    summaries = {c: {"n-train": 100.0, "n-test": 50.0, "events-test": 20.0} for c in exact}
+    rng = np.random.default_rng(0)
+    for sd in (10.0, 400.0):
+        noise = {c: {"test": {"sensitivity": 1.0, "noise_sd": sd}} for c in exact}
+        covered = 0
+        for _ in range(200):
+            finals = {
+                c: {
+                    "test-numerator": [num + rng.normal(0, sd)],
+                    "test-denominator": [den + rng.normal(0, sd)],
+                }
+                for c, (num, den) in exact.items()
+            }
+            card = validation(plan, summaries, finals, noise)
+            pooled = card["pooled"]
+            assert pooled["lower"] is None  # no sampling CI
+            assert pooled["upper"] is None
+            for row in [pooled, *card["per_site"]]:
+                if row["estimate"] is None:
+                    assert row["withheld"].startswith("noise dominates")
+                else:
+                    assert 0.0 <= row["noise_lower"] <= row["estimate"] <= row["noise_upper"] <= 1
+                    assert row["noise_sd"] <= 0.1
+            if sd == 10.0:  # pooled noise sd ~0.006: released, its interval honest
+                covered += pooled["noise_lower"] <= 0.7 <= pooled["noise_upper"]
+            else:  # pooled noise sd ~0.23
+                assert pooled["estimate"] is None
+                assert pooled["noise_sd"] > 0.1
+        if sd == 10.0:
+            assert covered / 200 >= 0.9
+    # counts the noise made impossible (numerator above the denominator, or negative)
+    noise = {c: {"test": {"sensitivity": 1.0, "noise_sd": 5.0}} for c in exact}
+    for numerator, denominator, index in ((1010.0, 990.0, 1.0), (-8.0, 1000.0, 0.0)):
+        finals = {
+            c: {"test-numerator": [numerator], "test-denominator": [denominator]} for c in exact
+        }
+        pooled = validation(plan, summaries, finals, noise)["pooled"]
+        assert pooled["estimate"] == index
+        assert pooled["noise_sd"] < 0.01

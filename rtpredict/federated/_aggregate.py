@@ -87,16 +87,25 @@ def piecewise_cumulative_hazard(
     return knots, hazard
 
 
-def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dict:
+def validation(
+    plan: FederationPlan,
+    summaries: Mapping,
+    finals: Mapping,
+    noise: Mapping[str, Mapping] | None = None,
+) -> dict:
     """Return per-site and pooled hold-out metrics with 95% CIs for the card.
 
     The layout follows `ValidationResult.to_dict` (``metrics``: the pooled estimate,
     ``per_cohort``: one row per site) so reports read it like any model's validation, plus
     ``per_site`` (with hold-out counts) and ``pooled``. The CI depends on what the privacy
     policy let the sites send (`ci_method`): bootstrap percentiles from every resample's counts,
-    a normal approximation from their covariance, or none under differential privacy. A site
-    that withheld its hold-out (a part below the minimum cell count) has a row saying so and
-    adds nothing to the pooled index.
+    a normal approximation from their covariance, or, under differential privacy, none: there
+    the noisy counts are made consistent (`consistent_counts`) and each index carries the
+    standard deviation and 95% interval of the noise alone, or is withheld with the reason when
+    that sd exceeds `MAX_NOISE_SD`. ``noise`` maps each site to the noise it reports per
+    release (``{"test": {"noise_sd": ...}}``); required under DP. A site that withheld its
+    hold-out (a part below the minimum cell count) has a row saying so and adds nothing to the
+    pooled index.
     """
     kind = plan.target["kind"]
     metric = PRIMARY[kind]
@@ -118,7 +127,7 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
             shape = (len(names), len(names))
             variation = np.reshape(np.asarray(f["test-cov"], dtype=float), shape)
         else:
-            variation = None
+            variation = _noise_covariance(kind, _test_noise_sd(noise, code))
         points.append(point)
         variations.append(variation)
         rows.append({**row, "released": True, **_estimate(kind, point, method, variation)})
@@ -127,8 +136,7 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
     pooled = {"metric": metric, "n_test": n_test, "sites": released}
     if points:
         total = np.sum(points, axis=0)
-        total_variation = None if method is None else np.sum(variations, axis=0)
-        pooled.update(_estimate(kind, total, method, total_variation))
+        pooled.update(_estimate(kind, total, method, np.sum(variations, axis=0)))
         if kind == "regression":
             pooled["rmse"] = float(np.sqrt(max(total[1], 0.0) / total[0]))
     else:
@@ -190,6 +198,11 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
     }
 
 
+#: under differential privacy an index whose noise alone has a larger standard deviation is
+#: withheld: its 95% noise interval would span more than +-0.2, wider than the distance
+#: between an uninformative index (0.5) and a useful one (0.7)
+MAX_NOISE_SD = 0.1
+
 #: how the card's CI was computed, by `ci_method`
 CI_TEXT = {
     "bootstrap": "bootstrap percentile 95%, resampling each site's hold-out stratified by "
@@ -197,16 +210,57 @@ CI_TEXT = {
     "covariance": "normal approximation 95% (delta method) with the covariance of each site's "
     "counts over bootstrap resamples of its hold-out (stratified by outcome), summed over "
     "sites; under a minimum cell count sites send that covariance, not the resamples",
-    None: "not computed: under differential privacy sites send noisy point counts only",
+    "noise": "not computed: under differential privacy sites send noisy point counts only, no "
+    "bootstrap spread. The noisy counts are made consistent (non-negative, numerator <= "
+    "denominator) before the index is taken; noise_sd, noise_lower and noise_upper give the "
+    "standard deviation and 95% interval of the noise alone (delta method with the noise sd "
+    "each site reports), not the hold-out's sampling variation. An index whose noise sd "
+    f"exceeds {MAX_NOISE_SD} is withheld ('withheld' says why).",
 }
 
 
-def ci_method(plan: FederationPlan) -> str | None:
+def ci_method(plan: FederationPlan) -> str:
     """Return how the hold-out CIs are computed under the plan's privacy policy (`CI_TEXT`)."""
     policy = plan.policy
     if policy.dp is not None:
-        return None
+        return "noise"
     return "covariance" if policy.min_cell_count > 1 else "bootstrap"
+
+
+def consistent_counts(kind: str, point: np.ndarray) -> np.ndarray:
+    """Return the nearest hold-out statistics the exact ones could be (post-processing noise).
+
+    Pair counts (numerator, denominator): projected onto 0 <= numerator <= denominator (the
+    Euclidean projection onto that cone), so a ratio of them lies in [0, 1]. Regression sums:
+    the sum of squared errors made >= 0. Post-processing costs no privacy budget.
+    """
+    point = np.array(point, dtype=float)
+    if kind == "regression":
+        point[1] = max(point[1], 0.0)
+        return point
+    numerator, denominator = point
+    if 0.0 <= numerator <= denominator:
+        return point
+    if numerator > denominator:  # nearest point on numerator == denominator >= 0
+        both = max((numerator + denominator) / 2.0, 0.0)
+        return np.array([both, both])
+    return np.array([0.0, max(denominator, 0.0)])
+
+
+def _test_noise_sd(noise: Mapping[str, Mapping] | None, code: str) -> float:
+    """The noise sd a site reports for its hold-out statistics (release ``test``)."""
+    try:
+        return float(noise[code]["test"]["noise_sd"])
+    except (KeyError, TypeError) as err:
+        raise InputError(
+            f"site {code} sent noisy hold-out counts without their noise sd (privacy 'test')."
+        ) from err
+
+
+def _noise_covariance(kind: str, sd: float) -> np.ndarray:
+    """The covariance of the Gaussian noise on a site's hold-out statistics (``n`` is exact)."""
+    noised = [0.0, 1.0, 1.0, 1.0] if kind == "regression" else [1.0, 1.0]
+    return np.diag(noised) * sd**2
 
 
 def _withheld_by_site(plan: FederationPlan) -> dict:
@@ -359,19 +413,27 @@ def _gradient(kind: str, x: np.ndarray) -> np.ndarray:
     )
 
 
-def _estimate(
-    kind: str, point: np.ndarray, method: str | None, variation: np.ndarray | None
-) -> dict:
+def _estimate(kind: str, point: np.ndarray, method: str, variation: np.ndarray) -> dict:
     """Return the primary metric's estimate, lower and upper, within its possible range.
 
-    ``variation``: the (statistics x resamples) counts for ``bootstrap``, their covariance for
-    ``covariance``, None when no CI can be computed. Values that cannot be computed are None.
+    ``variation``: the (statistics x resamples) counts for ``bootstrap``; the covariance of the
+    statistics for ``covariance`` (sampling) and ``noise`` (DP noise). Under ``noise`` the
+    statistics are made consistent first (`consistent_counts`), lower and upper are None (no
+    CI) and the result adds ``noise_sd``, ``noise_lower`` and ``noise_upper``, or withholds the
+    estimate (``withheld``: why) when the noise's sd exceeds `MAX_NOISE_SD` or no index is left.
     """
     high = 1.0
     low = -np.inf if kind == "regression" else 0.0
+    if method == "noise":
+        point = consistent_counts(kind, point)
     value = float(_metric(kind, point))
     out: dict = {"estimate": None, "lower": None, "upper": None}
     if not np.isfinite(value):
+        if method == "noise":
+            out["withheld"] = (
+                "noise dominates: the noisy counts, made consistent, leave no index "
+                "(no comparable pairs, or no variance of the target)"
+            )
         return out
     estimate = float(np.clip(value, low, high))
     lower = upper = float("nan")
@@ -380,13 +442,25 @@ def _estimate(
         replicates = replicates[np.isfinite(replicates)]
         if replicates.size >= 2:
             lower, upper = np.percentile(replicates, [2.5, 97.5])
-    elif method == "covariance":
+    else:
         gradient = _gradient(kind, point)
         se = float(np.sqrt(max(gradient @ variation @ gradient, 0.0)))
-        if np.isfinite(se):
+        if method == "noise":
+            out["noise_sd"] = se
+            if not se <= MAX_NOISE_SD:
+                out["withheld"] = (
+                    f"noise dominates: the differential-privacy noise alone gives this index a "
+                    f"standard deviation of {se:.2g} (more than {MAX_NOISE_SD})"
+                )
+                return out
+            out["noise_lower"] = float(np.clip(estimate - 1.96 * se, low, high))
+            out["noise_upper"] = float(np.clip(estimate + 1.96 * se, low, high))
+        elif np.isfinite(se):
             lower, upper = estimate - 1.96 * se, estimate + 1.96 * se
     out["estimate"] = estimate
     if np.isfinite(lower) and np.isfinite(upper):
-        out["lower"] = float(np.clip(lower, low, high))
-        out["upper"] = float(np.clip(upper, low, high))
+        out["lower"], out["upper"] = (
+            float(np.clip(lower, low, high)),
+            float(np.clip(upper, low, high)),
+        )
     return out

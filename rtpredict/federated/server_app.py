@@ -142,7 +142,7 @@ def main(grid: Grid, context: Context) -> None:
     federation = _federation_record(plan, summaries, registers, strategy, training_seconds)
     federation["privacy"] = _privacy_record(plan, noise)
     estimator = _aggregate.build_model(plan, model, summaries, finals, edges, federation)
-    metrics = _aggregate.validation(plan, summaries, finals)
+    metrics = _aggregate.validation(plan, summaries, finals, noise)
     card = save_model(
         estimator,
         out_dir / f"{plan.name}.json",
