@@ -20,12 +20,15 @@ sites, with a 95% bootstrap CI (each site's hold-out resampled, stratified by ou
 
 ``--privacy`` runs each federation under each of the plan's privacy settings (`PRIVACY`: off,
 a minimum cell count of 5, and that plus differential privacy at several epsilon). A site the
-policy refuses (a part below the minimum count) is left out of that federation, as a consortium
-would have to; every model is still scored on every site's hold-out. Besides the index, each
+policy refuses (a training part below the minimum count) is left out of that federation, as a
+consortium would have to; a site whose hold-out has a part below it trains but sends no hold-out
+statistics. Every model is still scored on every site's hold-out. Besides the index, each
 federated row gives the card's pooled index as the sites' counts let the server compute it
-(noisy under DP) and the mean absolute difference of its predictions from the pooled model's
-(3-year survival, or probability). Prints a Markdown table; timings are provisional on a shared
-machine.
+(under DP from noisy counts: with the noise's 95% interval, or withheld when the noise
+dominates) next to the exact index over the same sites, and the mean absolute difference of its
+predictions from the pooled model's (3-year survival, or probability). Prints a Markdown table
+of every model and one of the federated models by privacy setting; timings are provisional on
+a shared machine.
 
 Usage::
 
@@ -268,7 +271,8 @@ def run_scenario(name, adata, column, target, kind, features, strategies, args, 
             model = load_model(card_path)
             card = json.loads(card_path.read_text())
             seconds = card["training"]["federation"]["round_seconds"]
-            mine = holdout(adata, plan, column, joined)
+            validated = card["validation"]["pooled"].get("sites", joined)  # --reuse: older cards
+            mine = holdout(adata, plan, column, validated)
             rows.append(
                 {
                     "scenario": name,
@@ -276,13 +280,14 @@ def run_scenario(name, adata, column, target, kind, features, strategies, args, 
                     "model": f"federated {strategy}",
                     "sites": len(joined),
                     "refused": refused,
+                    "holdout_withheld": sorted(set(joined) - set(validated)),
                     "n_train": card["training"]["n"],
                     "metric": within_site(
                         adata, held, model.predict(adata[held]), plan, column, sites
                     ),
-                    "card_pooled": card["validation"]["pooled"]["estimate"],
+                    "card_pooled": card_index(card["validation"]["pooled"]),
                     "joined_metric": within_site(
-                        adata, mine, model.predict(adata[mine]), plan, column, joined
+                        adata, mine, model.predict(adata[mine]), plan, column, validated
                     )[0],
                     "prediction_gap": float(
                         np.mean(np.abs(prediction(model, adata[held], plan) - reference))
@@ -326,6 +331,22 @@ def run_scenario(name, adata, column, target, kind, features, strategies, args, 
     return rows
 
 
+def card_index(pooled: dict) -> dict:
+    """The card's pooled index: estimate; under DP the noise's sd and 95% interval, or why not."""
+    keys = ("estimate", "noise_sd", "noise_lower", "noise_upper", "withheld")
+    return {key: pooled.get(key) for key in keys}
+
+
+def card_text(card: dict) -> str:
+    """The card's pooled index as the tables print it."""
+    if card["estimate"] is None:
+        sd = card["noise_sd"]
+        return "withheld" + ("" if sd is None else f" (noise sd {sd:.2f})")
+    if card["noise_sd"] is None:
+        return f"{card['estimate']:.3f}"
+    return f"{card['estimate']:.3f} (noise {card['noise_lower']:.3f}–{card['noise_upper']:.3f})"
+
+
 def federate(folder: Path, plan_path: Path, paths: dict, args, k: int) -> tuple[Path, float]:
     """Run one loopback federation, or reuse its model; return the card and wall seconds."""
     timing = folder / "wall-seconds.json"
@@ -353,9 +374,8 @@ def markdown(rows: list[dict]) -> str:
         sites = f"{r['sites']}" + (f" ({', '.join(r['refused'])})" if r.get("refused") else "")
         extra = ["", "", "", "", ""]
         if "rounds" in r:
-            card = "–" if r["card_pooled"] is None else f"{r['card_pooled']:.3f}"
             extra = [
-                f"{card} ({r['joined_metric']:.3f})",
+                f"{card_text(r['card_pooled'])} ({r['joined_metric']:.3f})",
                 f"{r['prediction_gap']:.3f}",
                 str(r["rounds"]),
                 f"{r['seconds_per_round']:.1f}",
@@ -364,6 +384,30 @@ def markdown(rows: list[dict]) -> str:
         lines.append(
             f"| {r['scenario']} | {r['privacy']} | {r['model']} | {sites} | {r['n_train']} | "
             f"{est:.3f} ({lo:.3f}–{hi:.3f}) | " + " | ".join(extra) + " |"
+        )
+    return "\n".join(lines)
+
+
+def privacy_table(rows: list[dict]) -> str:
+    """Federated models by privacy setting against the pooled model on the same hold-out."""
+    pooled = {(r["scenario"], r["privacy"]): r for r in rows if r["model"] == "pooled"}
+    lines = [
+        "| scenario | privacy | model | federated index (95% CI) | pooled index (95% CI) | "
+        "federated − pooled | sites refused | hold-out withheld | card's pooled index "
+        "(exact, same sites) | mean \\|Δ prediction\\| vs pooled |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "rounds" not in r:
+            continue
+        ref = pooled[(r["scenario"], r["privacy"])]["metric"]
+        est, lo, hi = r["metric"]
+        lines.append(
+            f"| {r['scenario']} | {r['privacy']} | {r['model']} | {est:.3f} ({lo:.3f}–{hi:.3f}) | "
+            f"{ref[0]:.3f} ({ref[1]:.3f}–{ref[2]:.3f}) | {est - ref[0]:+.3f} | "
+            f"{', '.join(r['refused']) or '–'} | {', '.join(r['holdout_withheld']) or '–'} | "
+            f"{card_text(r['card_pooled'])} ({r['joined_metric']:.3f}) | "
+            f"{r['prediction_gap']:.3f} |"
         )
     return "\n".join(lines)
 
@@ -432,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     (work / "results.json").write_text(json.dumps(rows, indent=1))
     print(markdown(rows))
+    print()
+    print(privacy_table(rows))
     return 0
 
 
