@@ -144,6 +144,21 @@ def test_policy_errors_name_the_field(tmp_path, privacy, target, message):
         _plan(tmp_path, privacy, target)
 
 
+def test_a_minimum_cell_count_refuses_subsampled_trees(tmp_path):
+    """A tree fitted on a random subsample could hold a leaf of fewer than k sampled tumours."""
+    path = tmp_path / "plan.yaml"
+    text = PLAN.format(privacy=ON, **REGRESSION)
+    path.write_text(text.replace("max_depth: 4", "max_depth: 4, subsample: 0.5"))
+    with pytest.raises(InputError, match=r"params.subsample must be 1 .*privacy.min_cell_count"):
+        load_plan(path)
+    path.write_text(
+        PLAN.format(privacy=OFF, **REGRESSION).replace(
+            "max_depth: 4", "max_depth: 4, subsample: 0.5"
+        )
+    )
+    assert load_plan(path).params["subsample"] == 0.5  # the policy off: as before
+
+
 def test_the_zcdp_budget_converts_back_to_the_plans_epsilon():
     for epsilon, delta in [(0.5, 1e-6), (1.0, 1e-5), (8.0, 1e-3)]:
         rho = DifferentialPrivacy(epsilon, delta).rho

@@ -188,11 +188,20 @@ class FederationPlan:
             raise InputError("plan hazard_grid_years must be > 0 and < hazard_max_years.")
         if int(self.n_ci_bootstrap) < 10 or int(self.min_site_size) < 10:
             raise InputError("plan n_ci_bootstrap and min_site_size must be >= 10.")
-        self._check_dp()
+        self._check_privacy()
 
-    def _check_dp(self) -> None:
-        """Check the DP settings that depend on the rest of the plan."""
-        dp = self.policy.dp
+    def _check_privacy(self) -> None:
+        """Check the privacy settings that depend on the rest of the plan."""
+        policy = self.policy
+        if policy.min_cell_count > 1 and float(self.params["subsample"]) < 1:
+            raise InputError(
+                f"plan params.subsample must be 1 with privacy.min_cell_count "
+                f"{policy.min_cell_count}: XGBoost fits each tree on a random subsample of the "
+                "rows that the site cannot count node by node, so a leaf could average fewer "
+                "than min_cell_count tumours; got subsample "
+                f"{self.params['subsample']}."
+            )
+        dp = policy.dp
         if dp is None:
             return
         objective = self.target["objective"]
