@@ -137,6 +137,11 @@ def test_the_policy_is_part_of_the_plan_and_of_its_digest(tmp_path):
             "privacy.dp.hazard_block_years",
         ),
         ("privacy: {secure_aggregation: true}", SURVIVAL, "SecAgg"),
+        (
+            "privacy: {dp: {epsilon: 1, delta: 0.1, outcome_range: [0, x]}}",
+            REGRESSION,
+            r"privacy.dp.outcome_range must be \[low, high\] numbers",
+        ),
     ],
 )
 def test_policy_errors_name_the_field(tmp_path, privacy, target, message):

@@ -156,9 +156,12 @@ def _dp_from_dict(spec) -> DifferentialPrivacy:
         raise InputError(f"plan privacy.dp.hazard_block_years must be > 0; got {block}.")
     span = spec.get("outcome_range")
     if span is not None:
-        if not isinstance(span, (list, tuple)) or len(span) != 2:
-            raise InputError("plan privacy.dp.outcome_range must be [low, high].")
-        low, high = (_number({"v": v}, "v") for v in span)
+        numbers = isinstance(span, (list, tuple)) and len(span) == 2
+        if not numbers or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in span):
+            raise InputError(
+                f"plan privacy.dp.outcome_range must be [low, high] numbers; got {span!r}."
+            )
+        low, high = float(span[0]), float(span[1])
         if not low < high:
             raise InputError(f"plan privacy.dp.outcome_range needs low < high; got {span}.")
         span = (low, high)
