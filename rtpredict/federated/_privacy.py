@@ -30,10 +30,11 @@ consortium bound to a stricter rule (e.g. 11 for US CMS data) sets it in the pla
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from rtpredict.errors import InputError
 
@@ -132,7 +133,8 @@ class PrivacyPolicy:
         return {"min_cell_count": self.min_cell_count, "dp": dp}
 
 
-def _dp_from_dict(spec) -> DifferentialPrivacy:
+def _dp_from_dict(spec: object) -> DifferentialPrivacy:
+    """Validate the plan's ``privacy.dp`` block; InputError naming the field when wrong."""
     if not isinstance(spec, Mapping):
         raise InputError("plan privacy.dp must be null or a mapping {epsilon, delta, ...}.")
     unknown = set(spec) - _DP_KEYS
@@ -169,6 +171,7 @@ def _dp_from_dict(spec) -> DifferentialPrivacy:
 
 
 def _number(spec: Mapping, key: str, default: float | None = None) -> float:
+    """Return ``privacy.dp.<key>`` (or ``default``) as a float; InputError unless a number."""
     value = spec.get(key, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(f"plan privacy.dp.{key} must be a number; got {value!r}.")
@@ -251,7 +254,7 @@ def block_sums(values: np.ndarray, runs: list[tuple[int, int]]) -> np.ndarray:
     return np.array([np.sum(values[lo:hi], axis=0) for lo, hi in runs], dtype=float)
 
 
-def spread(starts, totals, widths: np.ndarray) -> np.ndarray:
+def spread(starts: Sequence[float], totals: Sequence[float], widths: np.ndarray) -> np.ndarray:
     """Spread each block's total over its cells in proportion to their widths.
 
     ``starts`` are the blocks' first cells (a block runs to the next start, the last to the
@@ -371,7 +374,7 @@ class Release:
         self.releases = dp_releases(objective)
         self.report: dict = {"min_cell_count": self.k, "suppressed": [], "merged": {}, "dp": {}}
 
-    def noise(self, name: str, value, sensitivity: float) -> np.ndarray:
+    def noise(self, name: str, value: ArrayLike, sensitivity: float) -> np.ndarray:
         """Return ``value`` plus Gaussian noise calibrated to its share of the DP budget."""
         if name not in self.releases:
             raise ValueError(f"{name!r} is not among the DP releases {self.releases}")
@@ -381,7 +384,7 @@ class Release:
         value = np.asarray(value, dtype=float)
         return value + self.rng.normal(0.0, sigma, size=value.shape)
 
-    def sums(self, name: str, value, sensitivity: float) -> list[float]:
+    def sums(self, name: str, value: ArrayLike, sensitivity: float) -> list[float]:
         """A count, sum or vector of sums over a whole part (>= k tumours): noised under DP."""
         value = np.atleast_1d(np.asarray(value, dtype=float))
         return (value if self.dp is None else self.noise(name, value, sensitivity)).tolist()
