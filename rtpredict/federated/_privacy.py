@@ -3,8 +3,9 @@
 The plan's ``privacy`` block (part of the plan's digest, so every site agrees to it) sets:
 
 ``min_cell_count`` (k, default 5; 1 turns the rule off)
-    A site refuses to join unless its training and hold-out parts each hold >= k tumours and,
-    for survival and binary targets, >= k with and >= k without an event (positive). Every
+    A site refuses to join unless its training part holds >= k tumours and, for survival and
+    binary targets, >= k with and >= k without an event (positive); a hold-out part below that
+    withholds the hold-out's statistics instead (`rtpredict.federated._site.check_cells`). Every
     node of every tree it sends covers >= k of its training tumours: a split leaving fewer on a
     side is collapsed into a leaf (`prune_tree`). Histogram cells (training margins, the Cox
     hazard grid) are merged until every released cell holds 0 or >= k tumours (`blocks`). A
