@@ -27,7 +27,7 @@ from rtpredict.federated._site import (
     hazard_grid_sums,
     holdout_mask,
     load_site,
-    strata_of,
+    site_holdout,
 )
 from rtpredict.models import load_model
 from rtpredict.models._metrics import concordance_counts, harrell_c
@@ -288,10 +288,7 @@ def _holdout(cohort, plan):
         values = plan.resolved_target.values(obs)
         known = np.all(np.isfinite(np.atleast_2d(values.T)), axis=0)
         obs, values = obs[known], values[known]
-        mask = holdout_mask(
-            obs.index, strata_of(values, plan.target["kind"]), plan.holdout_fraction, plan.seed
-        )
-        parts.append(obs.index[mask])
+        parts.append(obs.index[site_holdout(obs.index, values, plan)])
     return np.concatenate(parts)
 
 
@@ -337,17 +334,23 @@ def test_bagging_survival_model_loads_and_its_card_metrics_are_exact(
         digest = hashlib.sha256(register.read_bytes()).hexdigest()
         assert card["sample_id_register"]["sites"][code]["register_sha256"] == digest
     assert not any(str(i) in card_path.read_text() for i in cohort.obs_names)
-    # each site keeps a copy of the aggregates it sent: counts and sums, no sample ID
+    # each site keeps a copy of what it sent (counts and sums; the trees' digest each round)
+    # and of what the privacy policy did, without any sample ID
     for folder in sites.values():
         sent = [p.read_text() for p in sorted(folder.glob("sent-test-model-7-*.json"))]
-        assert len(sent) == 2
+        assert len(sent) == 2 + 6  # finalise, summary, train-1..6
         assert not any(str(i) in text for text in sent for i in cohort.obs_names)
-        assert json.loads(sent[0])["stats"]["n-train"][0] > 0
+        final, summary, *rounds = map(json.loads, sent)
+        assert final["stats"]["n-train"][0] > 0
+        assert final["privacy"]["min_cell_count"] == summary["privacy"]["min_cell_count"] == 5
+        assert all(len(r["trees-sha256"]) == 64 for r in rounds)
+        assert all(r["privacy"]["collapsed_splits_per_tree"] for r in rounds)
 
 
 def test_cyclic_binary_model(cohort, sites, plan_path, run_federation):
     text = PLAN.replace("target: recurrence\nkind: survival\nobjective: survival:cox", "")
     text = text.replace("strategy: bagging", "strategy: cyclic\nlocal_rounds: 2")
+    text += "privacy: {min_cell_count: 1}\n"  # the policy off: bootstrap resamples are sent
     plan_path.write_text(
         "target: response\nkind: binary\n" + text.replace("rounds: 6", "rounds: 3")
     )
@@ -369,6 +372,8 @@ def test_cyclic_binary_model(cohort, sites, plan_path, run_federation):
     assert card["validation"]["pooled"]["estimate"] == pytest.approx(num / den, abs=1e-12)
     expected = roc_auc_score(obs.response[obs.fed_site == "A"], prob[obs.fed_site == "A"])
     assert card["validation"]["per_site"][0]["estimate"] == pytest.approx(expected)
+    assert card["validation"]["scheme"]["ci"].startswith("bootstrap percentile")
+    assert card["training"]["federation"]["privacy"]["differential_privacy"] is None
 
 
 def test_a_site_with_a_mismatched_schema_stops_the_run(cohort, sites, plan_path, run_federation):
@@ -485,3 +490,49 @@ def test_aft_and_regression_models(cohort, sites, plan_path, run_federation, hea
         assert card["validation"]["pooled"]["estimate"] == pytest.approx(expected)
         surv = model.predict_survival(cohort[held], [1.0, 4.0]).to_numpy()
         assert np.all(surv[:, 1] <= surv[:, 0])
+
+
+@pytest.mark.parametrize(
+    ("head", "dp"),
+    [
+        ("target: recurrence\nkind: survival\nobjective: survival:cox", ""),
+        (
+            "target: recurrence\nkind: survival\nobjective: survival:aft",
+            ", outcome_range: [0.1, 15]",
+        ),
+        ("target: response\nkind: binary", ""),
+        ("target: os_years\nkind: regression", ", outcome_range: [0, 20]"),
+    ],
+)
+def test_dp_models_load_and_record_the_budget_on_the_card(
+    cohort, sites, plan_path, run_federation, head, dp
+):
+    text = PLAN.replace("target: recurrence\nkind: survival\nobjective: survival:cox", head)
+    text = text.replace("rounds: 6", "rounds: 2")
+    privacy = f"privacy: {{min_cell_count: 3, dp: {{epsilon: 4, delta: 1.0e-5{dp}}}}}\n"
+    plan_path.write_text(text + privacy)
+    plan = load_plan(plan_path)
+    card_path = run_federation(plan)
+    model = load_model(card_path)
+    card = json.loads(card_path.read_text())
+    privacy = card["training"]["federation"]["privacy"]
+    assert privacy["policy"] == plan.privacy
+    budget = privacy["differential_privacy"]
+    assert (budget["epsilon"], budget["delta"]) == (4, 1.0e-5)
+    rho = budget["rho"]
+    assert rho + 2 * np.sqrt(rho * np.log(1e5)) == pytest.approx(4)
+    assert "trees" in budget["not_covered"]
+    releases = set(budget["releases_per_site"])
+    assert set(budget["noise_by_site"]) == {"A", "B", "C"}
+    assert all(set(noise) == releases for noise in budget["noise_by_site"].values())
+    pooled = card["validation"]["pooled"]
+    assert pooled["lower"] is None  # no sampling CI from noisy point counts
+    for row in [pooled, *card["validation"]["per_site"]]:  # the noise's interval, or why not
+        if row["estimate"] is None:
+            assert row["withheld"].startswith("noise dominates")
+        else:
+            assert row["noise_lower"] <= row["estimate"] <= row["noise_upper"] <= 1
+    assert card["validation"]["scheme"]["n_ci_bootstrap"] is None
+    held = _holdout(cohort, plan)
+    assert np.isfinite(model.predict(cohort[held])).all()
+    assert all(s["unseen_category_values"] is None for s in card["training"]["federation"]["sites"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -203,7 +204,13 @@ def _site(args: argparse.Namespace) -> int:
             "workdir": str(site_dir),
         },
     )
-    log.info("site %s agrees to plan %r (sha256 %s)", args.site_code, plan.name, plan.sha256)
+    log.info(
+        "site %s agrees to plan %r (sha256 %s), privacy policy %s",
+        args.site_code,
+        plan.name,
+        plan.sha256,
+        json.dumps(plan.privacy, sort_keys=True),
+    )
     command = _deploy.supernode_command(
         args.superlink, node_config, runtime_port=args.runtime_port, ca=ca, key=key
     )

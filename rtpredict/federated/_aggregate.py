@@ -7,23 +7,20 @@ importance and Cox baseline hazard are rebuilt from sums the sites sent, never f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
-from scipy.special import logit
 
 from rtpredict.errors import InputError
 from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan
+from rtpredict.federated._privacy import spread
 from rtpredict.federated._site import hazard_grid
 from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models.validation import PRIMARY
 
-#: histogram bins of training margins (training percentiles of new tumours)
-N_BINS = 2000
 #: fields of a metric row (as in `rtpredict.models.validation.ValidationResult.to_dict`)
 KEYS = ("metric", "estimate", "lower", "upper")
 #: steps per hazard-grid interval at which the piecewise-linear cumulative hazard is tabulated
@@ -58,33 +55,14 @@ def base_score(plan: FederationPlan, summaries: Mapping[str, Mapping]) -> float:
     return float(sum(s["sum-y"] for s in summaries.values()) / n)
 
 
-def margin_edges(model: bytes, n_bins: int = N_BINS) -> np.ndarray:
-    """Return histogram edges spanning every margin the model can output.
-
-    A tree ensemble's margin lies between the base margin plus the sum of each tree's smallest
-    leaf and the base margin plus the sum of the largest, which the server reads off the trees.
-    """
-    learner = json.loads(model)["learner"]
-    objective = learner["objective"]["name"]
-    score = float(str(learner["learner_model_param"]["base_score"]).strip("[]"))
-    if objective == "binary:logistic":
-        base = float(logit(score))
-    elif objective.startswith("survival:"):
-        base = float(np.log(score))
-    else:
-        base = score
-    low = high = base
-    for tree in learner["gradient_booster"]["model"]["trees"]:
-        leaves = np.asarray(tree["left_children"]) == -1
-        values = np.asarray(tree["base_weights"], dtype=float)[leaves]
-        low, high = low + values.min(), high + values.max()
-    if high - low < 1e-9:
-        low, high = low - 0.5, high + 0.5
-    return np.linspace(low, high, n_bins + 1)
-
-
 def histogram_quantiles(edges: np.ndarray, counts: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """Return quantiles of a histogram, interpolating linearly within bins."""
+    """Return quantiles of a histogram, interpolating linearly within bins.
+
+    Negative counts (noise) count as 0; a histogram without any count is taken as flat.
+    """
+    counts = np.clip(np.asarray(counts, dtype=float), 0.0, None)
+    if counts.sum() <= 0:
+        counts = np.ones_like(counts)
     cumulative = np.concatenate([[0.0], np.cumsum(counts)])
     return np.interp(np.asarray(levels) * cumulative[-1], cumulative, edges)
 
@@ -97,9 +75,10 @@ def piecewise_cumulative_hazard(
     The hazard in interval g is events_g / exposure_g for risk exp(margin); multiplying by
     exp(offset) refers it to the centred risk (margin - offset) that `predict` returns. The
     piecewise-linear cumulative hazard is tabulated at `HAZARD_STEPS` points per interval.
+    A negative rate (noisy sums) counts as 0, so the cumulative hazard never falls.
     """
     rate = _counts.ratio(events, exposure)
-    rate = np.where(np.isfinite(rate), rate, 0.0) * np.exp(offset)
+    rate = np.clip(np.where(np.isfinite(rate), rate, 0.0), 0.0, None) * np.exp(offset)
     width = np.diff(grid)
     start = np.concatenate([[0.0], np.cumsum(rate * width)[:-1]])
     steps = np.arange(1, HAZARD_STEPS + 1) / HAZARD_STEPS
@@ -108,55 +87,79 @@ def piecewise_cumulative_hazard(
     return knots, hazard
 
 
-def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dict:
-    """Return per-site and pooled hold-out metrics with bootstrap 95% CIs for the card.
+def validation(
+    plan: FederationPlan,
+    summaries: Mapping,
+    finals: Mapping,
+    noise: Mapping[str, Mapping] | None = None,
+) -> dict:
+    """Return per-site and pooled hold-out metrics with 95% CIs for the card.
 
     The layout follows `ValidationResult.to_dict` (``metrics``: the pooled estimate,
     ``per_cohort``: one row per site) so reports read it like any model's validation, plus
-    ``per_site`` (with hold-out counts) and ``pooled``.
+    ``per_site`` (with hold-out counts) and ``pooled``. The CI depends on what the privacy
+    policy let the sites send (`ci_method`): bootstrap percentiles from every resample's counts,
+    a normal approximation from their covariance, or, under differential privacy, none: there
+    the noisy counts are made consistent (`consistent_counts`) and each index carries the
+    standard deviation and 95% interval of the noise alone, or is withheld with the reason when
+    that sd exceeds `MAX_NOISE_SD`. ``noise`` maps each site to the noise it reports per
+    release (``{"test": {"noise_sd": ...}}``); required under DP. A site that withheld its
+    hold-out (a part below the minimum cell count) has a row saying so and adds nothing to the
+    pooled index.
     """
     kind = plan.target["kind"]
     metric = PRIMARY[kind]
-    rows, pooled_point, pooled_boot = [], [], []
+    method = ci_method(plan)
+    names = _counts.holdout_names(kind)
+    rows, points, variations = [], [], []
     for code in plan.sites:
-        f = finals[code]
-        if kind == "regression":
-            point = _regression_point(f, "test")
-            boot = _regression_point(f, "boot")
+        f, s = finals[code], summaries[code]
+        point = np.array([f[f"test-{name}"][0] for name in names], dtype=float)
+        row = {"site": code, "metric": metric, "n_test": int(s["n-test"])}
+        if kind != "regression":
+            row["events_test"] = count(s.get("events-test", 0))
+        if not np.all(np.isfinite(point)):
+            rows.append({**row, **_withheld_by_site(plan)})
+            continue
+        if method == "bootstrap":
+            variation = np.vstack([f[f"boot-{name}"] for name in names]).astype(float)
+        elif method == "covariance":
+            shape = (len(names), len(names))
+            variation = np.reshape(np.asarray(f["test-cov"], dtype=float), shape)
         else:
-            point = (np.asarray(f["test-numerator"]), np.asarray(f["test-denominator"]))
-            boot = (np.asarray(f["boot-numerator"]), np.asarray(f["boot-denominator"]))
-        pooled_point.append(point)
-        pooled_boot.append(boot)
-        estimate, lower, upper = _estimate(kind, point, boot)
-        rows.append(
+            variation = _noise_covariance(kind, _test_noise_sd(noise, code))
+        points.append(point)
+        variations.append(variation)
+        rows.append({**row, "released": True, **_estimate(kind, point, method, variation)})
+    released = [r["site"] for r in rows if r["released"]]
+    n_test = int(sum(summaries[c]["n-test"] for c in released))
+    pooled = {"metric": metric, "n_test": n_test, "sites": released}
+    if points:
+        total = np.sum(points, axis=0)
+        pooled.update(_estimate(kind, total, method, np.sum(variations, axis=0)))
+        if kind == "regression":
+            pooled["rmse"] = float(np.sqrt(max(total[1], 0.0) / total[0]))
+    else:
+        pooled.update(
             {
-                "site": code,
-                "metric": metric,
-                "estimate": estimate,
-                "lower": lower,
-                "upper": upper,
-                "n_test": int(summaries[code]["n-test"]),
-                "events_test": int(summaries[code].get("events-test", 0)),
+                "estimate": None,
+                "lower": None,
+                "upper": None,
+                "withheld": "no site released its hold-out",
             }
         )
-    total = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_point, strict=True))
-    total_boot = tuple(np.sum(parts, axis=0) for parts in zip(*pooled_boot, strict=True))
-    estimate, lower, upper = _estimate(kind, total, total_boot)
-    n_test = int(sum(s["n-test"] for s in summaries.values()))
-    pooled = {"metric": metric, "estimate": estimate, "lower": lower, "upper": upper}
-    pooled["n_test"] = n_test
-    if kind == "regression":
-        pooled["rmse"] = float(np.sqrt(total[1][0] / total[0][0]))
+        if kind == "regression":
+            pooled["rmse"] = None
     events = (
         None
         if kind == "regression"
-        else int(sum(s.get("events-test", 0) for s in summaries.values()))
+        else sum(count(summaries[c].get("events-test", 0)) for c in released)
     )
     model_rows = [{"predictor": "model", **{k: pooled[k] for k in KEYS}}]
     if kind == "regression":
         rmse = {"metric": "rmse", "estimate": pooled["rmse"], "lower": None, "upper": None}
         model_rows.append({"predictor": "model", **rmse})
+    dp = plan.policy.dp is not None
     return {
         "kind": kind,
         "primary_metric": metric,
@@ -165,17 +168,23 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
             "n_tumours": n_test,
             "n_events": events,
             "holdout_fraction": plan.holdout_fraction,
-            "split": "stratified by outcome, ranked by sha256(seed:sample_id) at each site",
+            "split": (
+                "ranked by sha256(seed:sample_id) at each site (not stratified by outcome under "
+                "differential privacy)"
+                if dp
+                else "stratified by outcome, ranked by sha256(seed:sample_id) at each site"
+            ),
             "seed": plan.seed,
-            "n_ci_bootstrap": plan.n_ci_bootstrap,
-            "ci": "bootstrap percentile 95%, resampling each site's hold-out stratified by "
-            "outcome; pooled resamples sum the sites' resample b (stratified by site)",
+            "n_ci_bootstrap": None if dp else plan.n_ci_bootstrap,
+            "ci": CI_TEXT[method],
             "pooled": (
                 "pair counts summed over sites: within-site pairs only (the within-cohort "
                 "index of the pooled hold-out)"
                 if kind != "regression"
                 else "sums of squares pooled over sites"
-            ),
+            )
+            + ("; the sites' counts carry Gaussian noise (differential privacy)" if dp else "")
+            + "; sites that withheld their hold-out are left out",
         },
         "baselines": {"model": "the federated model"},
         "metrics": model_rows,
@@ -187,6 +196,99 @@ def validation(plan: FederationPlan, summaries: Mapping, finals: Mapping) -> dic
         "per_site": rows,
         "pooled": pooled,
     }
+
+
+#: under differential privacy an index whose noise alone has a larger standard deviation is
+#: withheld: its 95% noise interval would span more than +-0.2, wider than the distance
+#: between an uninformative index (0.5) and a useful one (0.7)
+MAX_NOISE_SD = 0.1
+
+#: how the card's CI was computed, by `ci_method`
+CI_TEXT = {
+    "bootstrap": "bootstrap percentile 95%, resampling each site's hold-out stratified by "
+    "outcome; pooled resamples sum the sites' resample b (stratified by site)",
+    "covariance": "normal approximation 95% (delta method) with the covariance of each site's "
+    "counts over bootstrap resamples of its hold-out (stratified by outcome), summed over "
+    "sites; under a minimum cell count sites send that covariance, not the resamples",
+    "noise": "not computed: under differential privacy sites send noisy point counts only, no "
+    "bootstrap spread. The noisy counts are made consistent (non-negative, numerator <= "
+    "denominator) before the index is taken; noise_sd, noise_lower and noise_upper give the "
+    "standard deviation and 95% interval of the noise alone (delta method with the noise sd "
+    "each site reports), not the hold-out's sampling variation. An index whose noise sd "
+    f"exceeds {MAX_NOISE_SD} is withheld ('withheld' says why).",
+}
+
+
+def ci_method(plan: FederationPlan) -> str:
+    """Return how the hold-out CIs are computed under the plan's privacy policy (`CI_TEXT`)."""
+    policy = plan.policy
+    if policy.dp is not None:
+        return "noise"
+    return "covariance" if policy.min_cell_count > 1 else "bootstrap"
+
+
+def consistent_counts(kind: str, point: np.ndarray) -> np.ndarray:
+    """Return the nearest hold-out statistics the exact ones could be (post-processing noise).
+
+    Pair counts (numerator, denominator): projected onto 0 <= numerator <= denominator (the
+    Euclidean projection onto that cone), so a ratio of them lies in [0, 1]. Regression sums:
+    the sum of squared errors made >= 0. Post-processing costs no privacy budget.
+    """
+    point = np.array(point, dtype=float)
+    if kind == "regression":
+        point[1] = max(point[1], 0.0)
+        return point
+    numerator, denominator = point
+    if 0.0 <= numerator <= denominator:
+        return point
+    if numerator > denominator:  # nearest point on numerator == denominator >= 0
+        both = max((numerator + denominator) / 2.0, 0.0)
+        return np.array([both, both])
+    return np.array([0.0, max(denominator, 0.0)])
+
+
+def _test_noise_sd(noise: Mapping[str, Mapping] | None, code: str) -> float:
+    """The noise sd a site reports for its hold-out statistics (release ``test``)."""
+    try:
+        return float(noise[code]["test"]["noise_sd"])
+    except (KeyError, TypeError) as err:
+        raise InputError(
+            f"site {code} sent noisy hold-out counts without their noise sd (privacy 'test')."
+        ) from err
+
+
+def _noise_covariance(kind: str, sd: float) -> np.ndarray:
+    """The covariance of the Gaussian noise on a site's hold-out statistics (``n`` is exact)."""
+    noised = [0.0, 1.0, 1.0, 1.0] if kind == "regression" else [1.0, 1.0]
+    return np.diag(noised) * sd**2
+
+
+def _withheld_by_site(plan: FederationPlan) -> dict:
+    """A per-site row's fields for a site that did not release its hold-out statistics."""
+    k = plan.policy.min_cell_count
+    parts = "tumours, events (positives) or tumours without one"
+    return {
+        "released": False,
+        "estimate": None,
+        "lower": None,
+        "upper": None,
+        "withheld": (
+            f"not released by the site: its hold-out has fewer than {k} {parts} "
+            "(privacy.min_cell_count)"
+            if k > 1
+            else "not released by the site: its hold-out has no events (positives) or none "
+            "without one"
+        ),
+    }
+
+
+def count(value: float) -> int | None:
+    """Return a released count as an integer (noisy counts rounded, at least 0); None for NaN.
+
+    A site sends NaN for a count it does not release (`rtpredict.federated._site.summary`).
+    """
+    value = float(value)
+    return None if np.isnan(value) else int(max(0, round(value)))
 
 
 def build_model(
@@ -230,17 +332,18 @@ def build_model(
     estimator.risk_offset_ = float(offset) if survival else 0.0
     estimator.baseline_hazard_ = None
     if target.objective == "survival:cox":
-        events = np.sum([finals[c]["grid-events"] for c in codes], axis=0)
-        exposure = np.sum([finals[c]["grid-exposure"] for c in codes], axis=0)
-        estimator.baseline_hazard_ = piecewise_cumulative_hazard(
-            hazard_grid(plan), events, exposure, offset
-        )
-    counts = np.sum([finals[c]["margin-histogram"] for c in codes], axis=0)
+        grid = hazard_grid(plan)
+        events = sum(_on_grid(finals[c], "grid-starts", "grid-events", grid) for c in codes)
+        exposure = sum(_on_grid(finals[c], "grid-starts", "grid-exposure", grid) for c in codes)
+        estimator.baseline_hazard_ = piecewise_cumulative_hazard(grid, events, exposure, offset)
+    counts = sum(
+        _on_grid(finals[c], "margin-histogram-starts", "margin-histogram", edges) for c in codes
+    )
     margins = histogram_quantiles(edges, counts, np.linspace(0, 1, 101))
     estimator.training_quantiles_ = np.sort(estimator._transform(margins, estimator.risk_offset_))
-    shap = np.sum([finals[c]["abs-shap-sum"] for c in codes], axis=0) / n
+    shap = np.clip(np.sum([finals[c]["abs-shap-sum"] for c in codes], axis=0) / n, 0.0, None)
     estimator.global_importance_ = pd.Series(shap, index=schema.names).sort_values(ascending=False)
-    missing = np.sum([finals[c]["missing"] for c in codes], axis=0)
+    missing = np.array([finals[c]["missing"] for c in codes], dtype=float)
     estimator.training_summary_ = _training_summary(plan, summaries, missing, federation)
     estimator.id_register_ = {
         "scheme": "per-site registers (hmac-sha256 of sample IDs), kept at each site",
@@ -256,42 +359,108 @@ def build_model(
     return estimator
 
 
+def _on_grid(final: Mapping, starts: str, totals: str, edges: np.ndarray) -> np.ndarray:
+    """A site's block totals spread back onto the grid with ``edges`` (`spread`)."""
+    return spread(final[starts], final[totals], np.diff(edges))
+
+
 def _training_summary(
     plan: FederationPlan, summaries: Mapping, missing: np.ndarray, federation: Mapping
 ) -> dict:
-    """Summarise the training tumours for the card from site counts only."""
+    """Summarise the training tumours for the card from site counts only.
+
+    ``missing`` holds (sites x features) missing-value counts; a count a site did not release
+    (NaN) adds nothing, and the features concerned are listed in ``missing_not_released``.
+    """
     kind = plan.target["kind"]
     codes = list(plan.sites)
     n = sum(summaries[c]["n-train"] for c in codes)
     out: dict = {"n": int(n)}
     if kind == "survival":
-        out["n_events"] = int(sum(summaries[c]["events-train"] for c in codes))
+        out["n_events"] = sum(count(summaries[c]["events-train"]) for c in codes)
     elif kind == "binary":
-        out["n_positive"] = int(sum(summaries[c]["events-train"] for c in codes))
+        out["n_positive"] = sum(count(summaries[c]["events-train"]) for c in codes)
     else:
         out["mean"] = float(sum(summaries[c]["sum-y"] for c in codes) / n)
     out["cohorts"] = {c: int(summaries[c]["n-train"]) for c in codes}
-    out["missing"] = {
-        name: int(m) for name, m in zip(plan.schema.names, missing, strict=True) if m > 0
-    }
+    names = plan.schema.names
+    totals = [count(m) for m in np.nansum(missing, axis=0)]
+    out["missing"] = {name: m for name, m in zip(names, totals, strict=True) if m > 0}
+    hidden = np.isnan(missing).any(axis=0)
+    if hidden.any():
+        out["missing_not_released"] = [name for name, h in zip(names, hidden, strict=True) if h]
     out["federation"] = dict(federation)
     return out
 
 
-def _regression_point(f: Mapping, prefix: str) -> tuple[np.ndarray, ...]:
-    return tuple(np.asarray(f[f"{prefix}-{k}"]) for k in ("n", "sse", "sum_y", "sum_y2"))
-
-
-def _estimate(kind: str, point: tuple, boot: tuple) -> tuple[float, float, float]:
-    """Return (estimate, lower, upper) of the primary metric from counts or sums."""
+def _metric(kind: str, x: np.ndarray) -> np.ndarray:
+    """The primary metric from statistics stacked along the first axis (`_counts.holdout_names`)."""
     if kind == "regression":
-        estimate = float(_counts.r2_from_sums(*point)[0])
-        replicates = _counts.r2_from_sums(*boot)
+        return _counts.r2_from_sums(*x)
+    return _counts.ratio(*x)
+
+
+def _gradient(kind: str, x: np.ndarray) -> np.ndarray:
+    """The gradient of `_metric` with respect to the statistics (delta method)."""
+    if kind != "regression":
+        numerator, denominator = x
+        return np.array([1.0 / denominator, -numerator / denominator**2])
+    n, sse, sum_y, sum_y2 = x
+    total = sum_y2 - sum_y**2 / n
+    per_total = sse / total**2  # d R^2 / d SST
+    return np.array(
+        [per_total * sum_y**2 / n**2, -1.0 / total, -2 * per_total * sum_y / n, per_total]
+    )
+
+
+def _estimate(kind: str, point: np.ndarray, method: str, variation: np.ndarray) -> dict:
+    """Return the primary metric's estimate, lower and upper, within its possible range.
+
+    ``variation``: the (statistics x resamples) counts for ``bootstrap``; the covariance of the
+    statistics for ``covariance`` (sampling) and ``noise`` (DP noise). Under ``noise`` the
+    statistics are made consistent first (`consistent_counts`), lower and upper are None (no
+    CI) and the result adds ``noise_sd``, ``noise_lower`` and ``noise_upper``, or withholds the
+    estimate (``withheld``: why) when the noise's sd exceeds `MAX_NOISE_SD` or no index is left.
+    """
+    high = 1.0
+    low = -np.inf if kind == "regression" else 0.0
+    if method == "noise":
+        point = consistent_counts(kind, point)
+    value = float(_metric(kind, point))
+    out: dict = {"estimate": None, "lower": None, "upper": None}
+    if not np.isfinite(value):
+        if method == "noise":
+            out["withheld"] = (
+                "noise dominates: the noisy counts, made consistent, leave no index "
+                "(no comparable pairs, or no variance of the target)"
+            )
+        return out
+    estimate = float(np.clip(value, low, high))
+    lower = upper = float("nan")
+    if method == "bootstrap":
+        replicates = _metric(kind, variation)
+        replicates = replicates[np.isfinite(replicates)]
+        if replicates.size >= 2:
+            lower, upper = np.percentile(replicates, [2.5, 97.5])
     else:
-        estimate = float(_counts.ratio(*point)[0])
-        replicates = _counts.ratio(*boot)
-    replicates = replicates[np.isfinite(replicates)]
-    if replicates.size < 2:
-        return estimate, float("nan"), float("nan")
-    lower, upper = np.percentile(replicates, [2.5, 97.5])
-    return estimate, float(lower), float(upper)
+        gradient = _gradient(kind, point)
+        se = float(np.sqrt(max(gradient @ variation @ gradient, 0.0)))
+        if method == "noise":
+            out["noise_sd"] = se
+            if not se <= MAX_NOISE_SD:
+                out["withheld"] = (
+                    f"noise dominates: the differential-privacy noise alone gives this index a "
+                    f"standard deviation of {se:.2g} (more than {MAX_NOISE_SD})"
+                )
+                return out
+            out["noise_lower"] = float(np.clip(estimate - 1.96 * se, low, high))
+            out["noise_upper"] = float(np.clip(estimate + 1.96 * se, low, high))
+        elif np.isfinite(se):
+            lower, upper = estimate - 1.96 * se, estimate + 1.96 * se
+    out["estimate"] = estimate
+    if np.isfinite(lower) and np.isfinite(upper):
+        out["lower"], out["upper"] = (
+            float(np.clip(lower, low, high)),
+            float(np.clip(upper, low, high)),
+        )
+    return out

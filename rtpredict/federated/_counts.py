@@ -58,6 +58,15 @@ def regression_sums(
     }
 
 
+def holdout_names(kind: str) -> tuple[str, ...]:
+    """Return the names of the hold-out statistics a site sends (``test-<name>``) for a kind.
+
+    Pair counts (``numerator``, ``denominator``) for survival and binary targets; for
+    regression the sums of `regression_sums`.
+    """
+    return ("n", "sse", "sum_y", "sum_y2") if kind == "regression" else ("numerator", "denominator")
+
+
 def ratio(numerator, denominator) -> np.ndarray:
     """Return numerator / denominator, NaN where the denominator is 0."""
     numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)

@@ -4,7 +4,8 @@ The plan names the target, the feature schema (names, order, kinds and the categ
 categorical feature), the boosting parameters, the strategy and rounds, the validation hold-out
 and the expected site codes. It travels with the run (Flower run config) and each site checks
 its SHA-256 against the digest it agreed to (its own node config) before touching its data, so
-a coordinator cannot change features or targets behind a site's back.
+a coordinator cannot change features, targets or the privacy policy (``privacy``, see
+`rtpredict.federated._privacy`) behind a site's back.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from rtpredict._yaml import read_yaml
 from rtpredict.errors import InputError
+from rtpredict.federated._privacy import PrivacyPolicy
 from rtpredict.models._model import xgb_params
 from rtpredict.models._schema import Feature, FeatureSchema
 from rtpredict.models._target import OBJECTIVES, Target, resolve_target
@@ -58,6 +60,7 @@ _KEYS = {
     "hazard_max_years",
     "min_site_size",
     "sites",
+    "privacy",
 }
 
 
@@ -100,6 +103,9 @@ class FederationPlan:
         End of the Cox baseline hazard grid.
     min_site_size
         Fewest tumours a site may train on.
+    privacy
+        The privacy policy (``PrivacyPolicy.to_dict`` output), validated and normalised on
+        creation, so the digest covers every setting, defaults included.
     title, description, licence
         Card fields.
     """
@@ -119,11 +125,13 @@ class FederationPlan:
     hazard_grid_years: float = 0.25
     hazard_max_years: float = 15.0
     min_site_size: int = 20
+    privacy: dict = field(default_factory=lambda: PrivacyPolicy().to_dict())
     title: str | None = None
     description: str | None = None
     licence: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "privacy", PrivacyPolicy.from_dict(self.privacy).to_dict())
         self._check()
 
     # ------------------------------------------------------------- accessors
@@ -131,6 +139,11 @@ class FederationPlan:
     def schema(self) -> FeatureSchema:
         """The agreed feature schema."""
         return FeatureSchema.from_dict(self.features)
+
+    @property
+    def policy(self) -> PrivacyPolicy:
+        """The privacy policy every site applies before sending anything."""
+        return PrivacyPolicy.from_dict(self.privacy)
 
     @property
     def resolved_target(self) -> Target:
@@ -254,6 +267,38 @@ class FederationPlan:
             raise InputError("plan hazard_grid_years must be > 0 and < hazard_max_years.")
         if int(self.n_ci_bootstrap) < 10 or int(self.min_site_size) < 10:
             raise InputError("plan n_ci_bootstrap and min_site_size must be >= 10.")
+        self._check_privacy()
+
+    def _check_privacy(self) -> None:
+        """Check the privacy settings that depend on the rest of the plan."""
+        policy = self.policy
+        if policy.min_cell_count > 1 and float(self.params["subsample"]) < 1:
+            raise InputError(
+                f"plan params.subsample must be 1 with privacy.min_cell_count "
+                f"{policy.min_cell_count}: XGBoost fits each tree on a random subsample of the "
+                "rows that the site cannot count node by node, so a leaf could average fewer "
+                "than min_cell_count tumours; got subsample "
+                f"{self.params['subsample']}."
+            )
+        dp = policy.dp
+        if dp is None:
+            return
+        objective = self.target["objective"]
+        if objective in ("survival:aft", "reg:squarederror"):
+            span = dp.outcome_range
+            what = "follow-up years" if objective == "survival:aft" else "target values"
+            if span is None or (objective == "survival:aft" and span[0] <= 0):
+                raise InputError(
+                    f"plan privacy.dp.outcome_range is required for {objective}: [low, high] of "
+                    f"the {what} each tumour's outcome is clipped to"
+                    + (" (low > 0)." if objective == "survival:aft" else ".")
+                )
+        steps = dp.hazard_block_years / self.hazard_grid_years
+        if objective == "survival:cox" and (steps < 1 or abs(steps - round(steps)) > 1e-9):
+            raise InputError(
+                f"plan privacy.dp.hazard_block_years ({dp.hazard_block_years}) must be a whole "
+                f"multiple of hazard_grid_years ({self.hazard_grid_years})."
+            )
 
 
 def load_plan(path: str | Path) -> FederationPlan:
@@ -325,6 +370,7 @@ def load_plan(path: str | Path) -> FederationPlan:
         features=schema.to_dict(),
         sites=tuple(str(s) for s in spec["sites"]),
         params=params,
+        privacy=spec.get("privacy", {}),
         **fields,
     )
 

@@ -7,12 +7,18 @@ agreed one is refused before the cohort is read.
 
 Messages handled: ``query.summary`` (check the cohort, write the register, return counts),
 ``train`` (boost from the global model; return trees and the loss) and ``query.finalise``
-(return the sums that make the model's state and its hold-out metrics). The site keeps a copy
-of what the summary and finalise steps sent (``sent-<plan>-<run>-<step>.json``).
+(return the sums that make the model's state and its hold-out metrics). Everything passes
+through the plan's privacy policy in `rtpredict.federated._site` before it is put in a reply;
+replies also carry the noise's standard deviation per release under differential privacy (a
+function of the plan and of public counts), for the model card. The site keeps a copy of what
+each step sent and of what the policy suppressed, merged, collapsed or noised
+(``sent-<plan>-<run>-<step>.json``; for training rounds the trees' SHA-256, not the trees).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -52,17 +58,24 @@ def summary(msg: Message, context: Context) -> Message:
     """Check the cohort against the plan, write the register locally, return counts."""
     site, plan = _site_and_plan(msg, context)
     folder, run_id = Path(str(context.node_config["workdir"])), str(context.run_id)
+    _site.check_unspent(folder, plan, "summary")
     digest = _site.write_register(site, plan, folder, run_id)
-    counts = _site.summary(site, plan)
+    counts, report = _site.summary(site, plan)
     sent = {"summary": counts, "site-code": site.code, "register-sha256": digest}
-    _site.record_sent(folder, plan, run_id, "summary", sent)
+    _site.record_sent(folder, plan, run_id, "summary", {**sent, "privacy": report})
     content = RecordDict(
         {
             "summary": MetricRecord(counts),
             "site": ConfigRecord({"site-code": site.code, "register-sha256": digest}),
+            "privacy": _noise_record(report),
         }
     )
     return Message(content, reply_to=msg)
+
+
+def _noise_record(report: dict) -> ConfigRecord:
+    """The DP part of a step's privacy report (sensitivity and noise sd per release)."""
+    return ConfigRecord({"noise": json.dumps(report["dp"], sort_keys=True)})
 
 
 @app.train()
@@ -71,14 +84,18 @@ def train(msg: Message, context: Context) -> Message:
     site, plan = _site_and_plan(msg, context)
     config = msg.content["config"]
     global_model = msg.content["arrays"]["0"].numpy().tobytes()
-    trees, metrics = _site.train_step(
+    server_round = int(config["server-round"])
+    trees, metrics, report = _site.train_step(
         site,
         plan,
         global_model,
         base_score=float(config["base-score"]),
         n_total=float(config["n-total"]),
-        server_round=int(config["server-round"]),
+        server_round=server_round,
     )
+    sent = {"trees-sha256": hashlib.sha256(trees).hexdigest(), "metrics": metrics}
+    folder, run_id = Path(str(context.node_config["workdir"])), str(context.run_id)
+    _site.record_sent(folder, plan, run_id, f"train-{server_round}", {**sent, "privacy": report})
     content = RecordDict(
         {
             "arrays": ArrayRecord([np.frombuffer(trees, dtype=np.uint8)]),
@@ -93,8 +110,10 @@ def finalise(msg: Message, context: Context) -> Message:
     """Return the sums for the model's state and the hold-out metrics of the final model."""
     site, plan = _site_and_plan(msg, context)
     model = msg.content["arrays"]["0"].numpy().tobytes()
-    edges = np.asarray(msg.content["config"]["edges"], dtype=float)
-    stats = _site.final_statistics(site, plan, model, edges)
     folder = Path(str(context.node_config["workdir"]))
-    _site.record_sent(folder, plan, str(context.run_id), "finalise", {"stats": stats})
-    return Message(RecordDict({"stats": MetricRecord(stats)}), reply_to=msg)
+    _site.check_unspent(folder, plan, "finalise")
+    stats, report = _site.final_statistics(site, plan, model)
+    sent = {"stats": stats, "privacy": report}
+    _site.record_sent(folder, plan, str(context.run_id), "finalise", sent)
+    content = RecordDict({"stats": MetricRecord(stats), "privacy": _noise_record(report)})
+    return Message(content, reply_to=msg)

@@ -8,14 +8,17 @@ SuperLink's machine), ``timeout`` (seconds to wait for the sites' replies in a s
 Steps: wait for the plan's sites; ``query.summary`` (each site checks its cohort and returns
 counts); the rounds of Flower's ``FedXgbBagging`` or ``FedXgbCyclic``; ``query.finalise`` (sums
 for the model's state and hold-out metrics); build and save an ordinary rtpredict model whose
-card names the sites (codes, counts, events), the strategy, rounds and timings, and the per-site
-and pooled validation metrics. Any site's failure stops the run.
+card names the sites (codes, counts, events), the strategy, rounds and timings, the privacy
+policy the sites applied (with the differential-privacy budget and each site's noise), and the
+per-site and pooled validation metrics. Any site's failure stops the run.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib.metadata import version
 from logging import INFO
 from pathlib import Path
@@ -26,8 +29,9 @@ from flwr.common.logger import log
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedXgbBagging, FedXgbCyclic
 
-from rtpredict.federated import _aggregate
+from rtpredict.federated import _aggregate, _site
 from rtpredict.federated._plan import FederationPlan
+from rtpredict.federated._privacy import accounting
 from rtpredict.models import save_model
 
 app = ServerApp()
@@ -105,6 +109,7 @@ def main(grid: Grid, context: Context) -> None:
     codes = {n: str(r.content["site"]["site-code"]) for n, r in replies.items()}
     summaries = {codes[n]: dict(r.content["summary"]) for n, r in replies.items()}
     registers = {codes[n]: str(r.content["site"]["register-sha256"]) for n, r in replies.items()}
+    noise = {codes[n]: json.loads(str(r.content["privacy"]["noise"])) for n, r in replies.items()}
     _aggregate.check_sites(plan, summaries)
     base = _aggregate.base_score(plan, summaries)
     n_total = sum(s["n-train"] for s in summaries.values())
@@ -122,19 +127,22 @@ def main(grid: Grid, context: Context) -> None:
     training_seconds = time.perf_counter() - started
     model = result.arrays["0"].numpy().tobytes()
 
-    edges = _aggregate.margin_edges(model)
+    edges = _site.margin_edges(model)
     content = RecordDict(
         {
             "arrays": ArrayRecord([np.frombuffer(model, dtype=np.uint8)]),
-            "config": ConfigRecord({**plan_record, "edges": edges.tolist()}),
+            "config": ConfigRecord(plan_record),
         }
     )
     replies = _ask(grid, nodes, "query.finalise", content, timeout)
     finals = {codes[n]: dict(r.content["stats"]) for n, r in replies.items()}
+    for n, r in replies.items():
+        noise[codes[n]].update(json.loads(str(r.content["privacy"]["noise"])))
 
     federation = _federation_record(plan, summaries, registers, strategy, training_seconds)
+    federation["privacy"] = _privacy_record(plan, noise)
     estimator = _aggregate.build_model(plan, model, summaries, finals, edges, federation)
-    metrics = _aggregate.validation(plan, summaries, finals)
+    metrics = _aggregate.validation(plan, summaries, finals, noise)
     card = save_model(
         estimator,
         out_dir / f"{plan.name}.json",
@@ -183,10 +191,12 @@ def _federation_record(plan, summaries, registers, strategy, training_seconds) -
             {
                 "site": code,
                 "n_train": int(s["n-train"]),
-                "events_train": int(s.get("events-train", 0)),
+                "events_train": _aggregate.count(s.get("events-train", 0)),
                 "n_test": int(s["n-test"]),
-                "events_test": int(s.get("events-test", 0)),
-                "unseen_category_values": int(s["n-unseen-categories"]),
+                "events_test": _aggregate.count(s.get("events-test", 0)),
+                "unseen_category_values": (
+                    None if math.isnan(s["n-unseen-categories"]) else int(s["n-unseen-categories"])
+                ),
             }
         )
     return {
@@ -210,8 +220,35 @@ def _federation_record(plan, summaries, registers, strategy, training_seconds) -
             if plan.target["objective"] == "survival:cox"
             else None
         ),
-        "training_quantiles": f"pooled histogram of training margins ({_aggregate.N_BINS} bins)",
+        "training_quantiles": f"pooled histogram of training margins ({_site.N_BINS} bins)",
     }
+
+
+def _privacy_record(plan: FederationPlan, noise: Mapping[str, dict]) -> dict:
+    """Describe the privacy policy the sites applied, for the model card.
+
+    ``noise`` maps each site to its releases' sensitivity and noise sd (empty without DP).
+    """
+    policy = plan.policy
+    k = policy.min_cell_count
+    record = {
+        "policy": plan.privacy,
+        "enforced_by": "each site, before sending (rtpredict.federated._privacy)",
+        "min_cell_count": (
+            f"every released count, histogram cell and tree node covers 0 or >= {k} tumours; "
+            f"a site with a training part under {k} tumours (or events, or tumours without one) "
+            f"does not join, and one with such a hold-out part sends no hold-out statistics"
+            if k > 1
+            else "off (1): cells of any size are released"
+        ),
+        "differential_privacy": None,
+        "secure_aggregation": "not used: Flower's SecAgg+ masks only summable arrays of 'train' "
+        "replies, which these messages are not (docs/federated.md)",
+    }
+    if policy.dp is not None:
+        dp = accounting(policy.dp, plan.target["objective"])
+        record["differential_privacy"] = {**dp, "noise_by_site": dict(noise)}
+    return record
 
 
 def _card_info(plan: FederationPlan, federation: dict) -> dict:
@@ -226,7 +263,8 @@ def _card_info(plan: FederationPlan, federation: dict) -> dict:
         or (
             f"XGBoost {plan.target['objective']} model trained across {len(plan.sites)} sites "
             f"with Flower's {federation['strategy']} for {plan.rounds} rounds; each site kept "
-            "its data and sent only trees and aggregate sums."
+            "its data and sent only trees and aggregate sums, under the privacy policy in "
+            "training.federation.privacy."
         ),
         "trained_on": (
             f"federated: {n} training tumours ({events} events) at sites {codes}; "
