@@ -399,10 +399,16 @@ def test_new_tumours_run_alone_and_batches_change_no_result(star_run, small_coho
     sheet.write_text(header + "".join(rows))  # SIM003 arrives
     plan = snakemake(tmp_path, "-n")
     assert plan.returncode == 0, plan.stderr[-2000:]
-    wildcards = set(re.findall(r"wildcards: (\S+)", plan.stdout))
+    wildcards = {
+        w
+        for job in re.findall(r"wildcards: (.+)$", plan.stdout, re.MULTILINE)
+        for w in job.split(", ")
+        if not w.startswith("step=")  # the batch's input lists: aggregate, features
+    }
     assert wildcards == {"sample=SIM003", "batch=b0002"}, wildcards
     for rule in ("aggregate", "features", "predict", "report", "join", "cohort_report"):
         assert re.search(rf"^{rule}\s+1$", plan.stdout, re.MULTILINE), rule
+    assert re.search(r"^batch_inputs\s+2$", plan.stdout, re.MULTILINE)
     result = snakemake(tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     after = _hashes(tmp_path / "results")
