@@ -24,6 +24,8 @@ _SUBMODULES = (
     "qc",
     "report",
     "simulate",
+    "privacy",
+    "federated",
 )
 
 

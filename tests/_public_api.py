@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
+import rtpredict
+
 #: every subpackage whose ``__all__`` is public API (``rtpredict.<name>``)
-NAMESPACES = (
-    "io",
-    "tl",
-    "radiobiology",
-    "signatures",
-    "kernels",
-    "genomics",
-    "models",
-    "qc",
-    "report",
-    "simulate",
-    "privacy",
-    "federated",
-)
+NAMESPACES = rtpredict._SUBMODULES

@@ -21,6 +21,7 @@ import dataclasses
 import importlib
 import inspect
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from _public_api import NAMESPACES
@@ -112,8 +113,13 @@ def cases(pairs: list[tuple[str, object]]) -> list:
 
 
 def test_namespaces_cover_the_package():
-    """Every subpackage ``import rtpredict`` exposes is checked here."""
-    assert set(rtpredict._SUBMODULES) <= set(NAMESPACES)
+    """Every public subpackage is reachable as ``rtpredict.<name>`` without importing it first
+    (``rp.privacy`` raised AttributeError until ``rp.io`` was touched)."""
+    root = Path(rtpredict.__file__).parent
+    packages = {p.parent.name for p in root.glob("*/__init__.py")} - {"commands"}
+    assert packages <= set(NAMESPACES)
+    for name in NAMESPACES:
+        assert getattr(rtpredict, name).__name__ == f"rtpredict.{name}"
 
 
 def test_there_is_something_to_check():
