@@ -6,6 +6,12 @@ model uses every gene (``features=[]``, plus a categorical ``site`` with ``--sit
 default settings (300 rounds, depth 3) and ``--n-bootstrap`` (20) bootstrap boosters. Times are
 wall-clock seconds of ``fit``, best of ``--repeats``, each size in its own Python process.
 
+``--quality`` instead cross-validates (5-fold x 2, `cross_validate`) the model at several
+``max_bin`` x ``colsample_bytree`` settings on a simulated cohort (``rtpredict.simulate``:
+``--tumours`` tumours, log1p TPM of its ``--genes`` most variable genes, recurrence) and prints
+each setting's out-of-fold C-index with its 95% CI and its cross-validation time: the evidence
+for the wide-model defaults.
+
 This checkout is timed; with ``--before PATH`` (a checkout of the code before a change, e.g. a
 ``git worktree`` of the previous commit) the same fits of that code run beside it, in a process
 whose ``PYTHONPATH`` is that tree. Target (issue 14): 111 x 5,000 with 20 bootstrap boosters
@@ -13,6 +19,7 @@ whose ``PYTHONPATH`` is that tree. Target (issue 14): 111 x 5,000 with 20 bootst
 
 Usage::
 
+    python benchmarks/bench_fit.py --quality [--tumours 240] [--genes 5000] [--seed 7]
     python benchmarks/bench_fit.py [--tumours 111] [--genes 5000] [--n-bootstrap 20]
                                    [--n-estimators 300] [--threads 1 2] [--site]
                                    [--repeats 1] [--before ../wt-old] [--json out.json]
@@ -87,6 +94,73 @@ def worker(args: argparse.Namespace) -> dict:
     }
 
 
+#: (max_bin, colsample_bytree) settings of ``--quality``: XGBoost's defaults first
+QUALITY_GRID = [(256, 1.0), (64, 1.0), (32, 1.0), (256, 0.3), (64, 0.3), (32, 0.5), (32, 0.3)]
+QUALITY_GRID += [(32, 0.2), (16, 0.3)]
+
+
+def quality(args: argparse.Namespace) -> list[dict]:
+    """Cross-validate the gene-level model at each `QUALITY_GRID` setting on a simulated cohort."""
+    import warnings
+
+    import numpy as np
+
+    from rtpredict.models import RadiosensitivityModel
+    from rtpredict.models.validation import cross_validate
+    from rtpredict.simulate import simulate_anndata
+
+    adata = simulate_anndata(args.tumours, seed=args.seed, n_background_genes=args.genes)
+    adata.X = np.log1p(adata.layers["tpm"]).astype(np.float32)
+    spread = np.asarray(adata.X.var(axis=0)).ravel()
+    genes = adata.var_names[np.argsort(spread)[::-1][: args.genes]].tolist()
+    rows = []
+    for max_bin, colsample in QUALITY_GRID:
+        model = RadiosensitivityModel(
+            "recurrence",
+            features=[],
+            genes=genes,
+            max_bin=max_bin,
+            colsample_bytree=colsample,
+            n_estimators=args.n_estimators,
+            n_bootstrap=0,
+            n_jobs=args.threads[-1],
+        )
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = cross_validate(
+                model, adata, n_repeats=2, baselines=None, n_random_sets=0, n_ci_bootstrap=500
+            )
+        c = result.metrics.query("predictor == 'model' and metric == 'c_index'").iloc[0]
+        rows.append(
+            {
+                "max_bin": max_bin,
+                "colsample_bytree": colsample,
+                "c_index": float(c["estimate"]),
+                "lower": float(c["lower"]),
+                "upper": float(c["upper"]),
+                "cv_s": time.perf_counter() - start,
+            }
+        )
+        print(f"  max_bin={max_bin}, colsample_bytree={colsample}: done", file=sys.stderr)
+    return rows
+
+
+def print_quality(rows: list[dict], args: argparse.Namespace) -> None:
+    """Print `quality`'s rows as a Markdown table."""
+    print(
+        f"\nsimulated cohort (seed {args.seed}): {args.tumours:,} tumours x {args.genes:,} genes, "
+        f"recurrence (Cox), {args.n_estimators} rounds; 5-fold x 2 cross-validation\n"
+    )
+    print("| max_bin | colsample_bytree | C-index (95% CI) | CV seconds |")
+    print("|---:|---:|---|---:|")
+    for r in rows:
+        print(
+            f"| {r['max_bin']} | {r['colsample_bytree']} | {r['c_index']:.3f} "
+            f"({r['lower']:.3f}–{r['upper']:.3f}) | {r['cv_s']:.1f} |"
+        )
+
+
 def run_worker(tree: Path, threads: int, args: argparse.Namespace) -> dict:
     """Run `worker` in a fresh process importing rtpredict from ``tree``."""
     cmd = [sys.executable, __file__, "--worker", str(threads), "--tumours", str(args.tumours)]
@@ -115,8 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--before", type=Path, help="checkout of the code before the change")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument(
+        "--quality", action="store_true", help="cross-validate max_bin x colsample_bytree"
+    )
+    parser.add_argument("--seed", type=int, default=7, help="simulation seed of --quality")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.quality:
+        rows = quality(args)
+        print_quality(rows, args)
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1) + "\n")
+        return 0
     if args.worker is not None:
         print(json.dumps(worker(args)))
         return 0

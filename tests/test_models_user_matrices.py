@@ -3,8 +3,10 @@ gene-level models' fitting speed and null distribution."""
 
 from __future__ import annotations
 
+import json
 import threading
 
+import anndata as ad
 import numpy as np
 import pytest
 import xgboost as xgb
@@ -333,19 +335,27 @@ def test_boosting_rounds_do_not_reread_feature_names(cohort, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("target", "objective"),
-    [("recurrence", None), ("recurrence", "survival:aft"), ("response", None)],
+    ("target", "objective", "features"),
+    [
+        ("recurrence", None, ["rsi", "site"]),
+        ("recurrence", "survival:aft", ["rsi", "site"]),
+        ("response", None, ["rsi", "site"]),
+        ("recurrence", None, ["rsi"]),  # no categorical feature: trained from the array
+    ],
 )
-def test_boosters_and_predictions_are_those_of_named_pandas_matrices(cohort, target, objective):
-    """Same seeds, same boosters, byte for byte: training unnamed, bootstrap rows sliced from
-    one matrix and predicting from a float32 array change the speed, not the model."""
+def test_boosters_and_predictions_are_those_of_named_pandas_matrices(
+    cohort, target, objective, features
+):
+    """Same seeds, same boosters, byte for byte: training unnamed (from the float32 array when
+    no feature is categorical), bootstrap rows sliced from one matrix and predicting from a
+    float32 array change the speed, not the model."""
     adata = cohort[0].copy()
     adata.obs.loc[adata.obs_names[:8], "site"] = np.nan
     adata.X[:5, 1] = np.nan
     model = RadiosensitivityModel(
         target,
         objective=objective,
-        features=["rsi", "site"],
+        features=features,
         genes=list(adata.var_names[:20]),
         n_estimators=15,
         max_depth=3,
@@ -374,6 +384,48 @@ def test_boosters_and_predictions_are_those_of_named_pandas_matrices(cohort, tar
     np.testing.assert_array_equal(
         model.explain(adata).to_numpy(), expected[0].predict(reference, pred_contribs=True)
     )
+
+
+def _tree_train_param(booster: xgb.Booster) -> dict:
+    """The booster's recorded tree-training parameters (``max_bin``, ``colsample_bytree``…)."""
+    return json.loads(booster.save_config())["learner"]["gradient_booster"]["tree_train_param"]
+
+
+def test_wide_models_use_fewer_bins_and_a_share_of_the_genes_per_tree(tmp_path):
+    """A gene-level model (over 1,000 features) trains with 32 bins and 30% of the genes per
+    tree, every booster alike and recorded on the card; a narrow one keeps XGBoost's defaults;
+    explicit values win either way."""
+    rng = np.random.default_rng(3)
+    adata = ad.AnnData(rng.normal(5, 1, (40, 1001)).astype(np.float32))
+    adata.obs_names = [f"T{i}" for i in range(40)]
+    adata.var_names = [f"G{i}" for i in range(1001)]
+    adata.obs["response"] = np.tile([0, 1], 20)
+    genes = list(adata.var_names)
+    model = RadiosensitivityModel(
+        "response", features=[], genes=genes, **{**FAST, "n_bootstrap": 2}
+    )
+    model.fit(adata)
+    assert model.tree_params_ == {"max_bin": 32, "colsample_bytree": 0.3}
+    for booster in (model.booster_, *(m.booster for m in model.bootstrap_)):
+        params = _tree_train_param(booster)
+        assert (params["max_bin"], float(params["colsample_bytree"])) == ("32", pytest.approx(0.3))
+    card = models.save_model(model, tmp_path / "wide.json")
+    assert json.loads(card.read_text())["state"]["tree_params"] == model.tree_params_
+    assert models.load_model(card).tree_params_ == model.tree_params_
+
+    narrow = RadiosensitivityModel("response", features=[], genes=genes[:1000], **FAST)
+    assert _tree_train_param(narrow.fit(adata).booster_)["max_bin"] == "256"
+    assert narrow.tree_params_ == {"max_bin": 256, "colsample_bytree": 1.0}
+    chosen = RadiosensitivityModel("response", features=[], genes=genes, max_bin=64, **FAST)
+    assert chosen.fit(adata).tree_params_ == {"max_bin": 64, "colsample_bytree": 0.3}
+
+
+@pytest.mark.parametrize(("max_bin", "colsample"), [(1, "auto"), ("many", "auto"), (64, 0.0)])
+def test_bins_and_column_share_are_checked(cohort, max_bin, colsample):
+    adata, _ = cohort
+    model = RadiosensitivityModel(max_bin=max_bin, colsample_bytree=colsample, **FAST)
+    with pytest.raises(InputError, match=r"max_bin|colsample_bytree"):
+        model.fit(adata)
 
 
 def _meeting_train(monkeypatch, meets):

@@ -18,7 +18,7 @@ from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan
 from rtpredict.federated._privacy import spread
 from rtpredict.federated._site import hazard_grid
-from rtpredict.models._model import RadiosensitivityModel
+from rtpredict.models._model import DEFAULT_BINS, RadiosensitivityModel, tree_params
 from rtpredict.models.validation import PRIMARY
 
 #: fields of a metric row (as in `rtpredict.models.validation.ValidationResult.to_dict`)
@@ -326,6 +326,9 @@ def build_model(
     estimator.feature_names_in_ = np.asarray(schema.names, dtype=object)
     estimator.n_features_in_ = len(schema.names)
     estimator.n_estimators_ = int(booster.num_boosted_rounds())
+    estimator.tree_params_ = tree_params(  # what the sites trained with (FederationPlan.xgb_params)
+        plan.params.get("max_bin", DEFAULT_BINS), plan.params["colsample_bytree"], len(schema.names)
+    )
     estimator.booster_ = booster
     estimator.bootstrap_ = []
     survival = target.kind == "survival"

@@ -13,7 +13,7 @@ import xgboost as xgb
 
 from rtpredict._time import utc_now
 from rtpredict.errors import InputError
-from rtpredict.models._model import Member, RadiosensitivityModel
+from rtpredict.models._model import Member, RadiosensitivityModel, tree_params
 from rtpredict.models._schema import FeatureSchema
 from rtpredict.models._target import Target
 
@@ -66,6 +66,7 @@ def build_card(
         "sample_id_register": model.id_register_,
         "state": {
             "n_estimators": int(model.n_estimators_),
+            "tree_params": dict(model.tree_params_),
             **member_state(Member(model.booster_, model.risk_offset_, model.baseline_hazard_)),
             "training_prediction_quantiles": model.training_quantiles_.tolist(),
             "global_importance": {k: float(v) for k, v in model.global_importance_.items()},
@@ -117,6 +118,11 @@ def restore_model(
         state = card["state"]
         member = restore_member(main, state)
         model.n_estimators_ = int(state["n_estimators"])
+        model.tree_params_ = state.get(
+            "tree_params"
+        ) or tree_params(  # cards written before tree_params
+            model.max_bin, model.colsample_bytree, len(model.feature_schema_.names)
+        )
         model.training_quantiles_ = np.asarray(state["training_prediction_quantiles"], float)
         model.global_importance_ = pd.Series(state["global_importance"], dtype=float)
         model.training_summary_ = card["training"]
