@@ -242,10 +242,10 @@ class RadiosensitivityModel(BaseEstimator):
 
     Fitting time grows with features x bins x rounds x (1 + ``n_bootstrap``): at every node
     XGBoost weighs every bin of every feature it may use, so a gene-level model spends nearly
-    all its time there. Hence the wide defaults: a third of the genes per tree and 32 bins make
-    a 5,000-gene, 111-tumour fit with 20 bootstrap boosters about 6x faster
-    (``benchmarks/bench_fit.py``), and in cross-validation on a simulated 240-tumour, 5,000-gene
-    cohort they ranked tumours as well as XGBoost's defaults (C-index 0.59 vs 0.58, CIs
+    all its time there. Hence the wide defaults: 30% of the genes per tree and 32 bins make a
+    5,000-gene, 111-tumour fit with 20 bootstrap boosters about 4x faster
+    (``benchmarks/bench_fit.py``), and in cross-validation on simulated 240-tumour, 5,000-gene
+    cohorts they ranked tumours as well as XGBoost's defaults (C-index within 0.01, CIs
     overlapping; ``benchmarks/bench_fit.py --quality``). Feature names are checked once per fit
     and per prediction, not at every round. Further: ``n_bootstrap=0`` unless intervals are
     needed, ``n_jobs`` set to the cores available.
