@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
+from rtpredict import _format as fmt
 from rtpredict.report import _figures
-from rtpredict.report import _format as fmt
 from rtpredict.report._context import (
     RESEARCH_USE,
     CohortView,

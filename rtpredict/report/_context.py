@@ -20,10 +20,10 @@ import pandas as pd
 from anndata import AnnData
 
 from rtpredict import __version__
+from rtpredict import _format as fmt
 from rtpredict._time import utc_now
 from rtpredict.errors import InputError
 from rtpredict.report import _figures
-from rtpredict.report import _format as fmt
 from rtpredict.report._features import (
     GROUPS,
     SignatureInfo,

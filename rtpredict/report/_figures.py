@@ -9,7 +9,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from rtpredict.report import _format as fmt
+from rtpredict import _format as fmt
 from rtpredict.report._svg import ACCENT, NEUTRAL, RISK_DOWN, RISK_UP, style, to_svg
 
 WIDTH = 6.4  # inches: fits an A4 page with margins

@@ -12,8 +12,8 @@ from typing import Any
 
 from anndata import AnnData
 
+from rtpredict import _format as fmt
 from rtpredict.errors import InputError
-from rtpredict.report import _format as fmt
 
 METRICS = {
     "c_index": "Harrell's C-index",
