@@ -12,16 +12,12 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from rtpredict import pl, tl  # noqa: E402
-from rtpredict.genomics import read_somatic_vcf  # noqa: E402
-from rtpredict.models import annotate_predictions, default_reference, load_default  # noqa: E402
-from rtpredict.simulate import SimulationParams, simulate_cohort  # noqa: E402
+from rtpredict import pl, tl
+from rtpredict.genomics import read_somatic_vcf
+from rtpredict.models import annotate_predictions, default_reference, load_default
+from rtpredict.simulate import SimulationParams, simulate_cohort
 
 MODEL = "demo_recurrence"
 

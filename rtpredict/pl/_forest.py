@@ -53,6 +53,7 @@ def validation_forest(
     *,
     metric: str | None = None,
     title: str | None = None,
+    legend: bool = True,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw a validation metric with its 95% CI, one row per predictor (a forest plot).
@@ -71,6 +72,8 @@ def validation_forest(
         The metric to draw (default: the validation's primary metric, e.g. ``"c_index"``).
     title
         Axes title (default: the metric's name).
+    legend
+        Name the chance line and the null band in a legend (off where a caption names them).
     ax
         Axes to draw on (default: a new figure's).
 
@@ -101,6 +104,6 @@ def validation_forest(
     ax.set_xlabel(f"{label} (95% CI)")
     ax.set_title(label if title is None else title, loc="left", fontsize=9)
     ax.tick_params(axis="y", length=0)
-    if band is not None or chance is not None:
+    if legend and (band is not None or chance is not None):
         ax.legend(frameon=False, fontsize=7, loc="best")
     return ax
