@@ -31,10 +31,27 @@ def calibration_table(
     tumours count until they leave); else the mean of ``obs[observed]`` (the event rate of a
     0/1 outcome).
 
+    Parameters
+    ----------
+    adata
+        Tumours annotated by :func:`rtpredict.models.annotate_predictions`, with outcomes.
+    observed
+        The ``obs`` column observed: the event (1) or censoring (0) with ``time``, else the
+        outcome (0/1 or continuous).
+    key
+        The ``key_added`` the predictions were written under.
+    time
+        The ``obs`` column of follow-up times (survival outcomes).
+    horizon
+        Years by which the event probability is compared (default: the predictions' horizon).
+    n_bins
+        Number of quantile bins (fewer when predictions tie).
+
     Returns
     -------
     pandas.DataFrame
-        One row per bin: ``n``, ``predicted`` (mean), ``observed``.
+        One row per bin: ``n``, ``predicted`` (mean), ``observed``; ``attrs`` name the
+        prediction column and the horizon.
     """
     column = f"{key}_event_probability"
     column = column if column in adata.obs.columns else f"{key}_prediction"

@@ -23,7 +23,7 @@ LABEL_CHARS = 42
 class ShapRows:
     """The rows of a waterfall: features by decreasing |SHAP|, the rest pooled into one row.
 
-    Attributes
+    Parameters
     ----------
     features
         The features drawn one by one, largest contribution first.
@@ -59,6 +59,22 @@ def shap_rows(adata: AnnData, sample: str, *, key: str = "rtpredict", top: int =
     AFT models' contributions change sign, so that right means higher risk as for Cox models;
     for survival models the bars end at ``obs[f"{key}_prediction"]``, else they start at the
     SHAP bias.
+
+    Parameters
+    ----------
+    adata
+        Tumours annotated by :func:`rtpredict.models.annotate_predictions`.
+    sample
+        The tumour's ID.
+    key
+        The ``key_added`` the predictions were written under.
+    top
+        How many features to keep one by one; the rest are pooled.
+
+    Returns
+    -------
+    ShapRows
+        The features, their contributions, the pooled rest and the baseline.
     """
     shap = adata.obsm.get(f"{key}_shap")
     record = adata.uns.get(f"{key}_prediction")
