@@ -21,7 +21,7 @@ LABEL_CHARS = 42
 
 @dataclass(frozen=True)
 class ShapRows:
-    """The rows of a waterfall: features by decreasing |SHAP|, the rest pooled into one row.
+    """The rows of a waterfall: features by decreasing absolute SHAP value, the rest pooled.
 
     Parameters
     ----------
