@@ -5,7 +5,7 @@ The cohort is built the way the workflow builds it (simulated expression and som
 and SHAP values of both shipped models) plus salmon-route QC metrics; the last tumour is a
 poor library (QC fail). Times are wall-clock seconds (best of ``--repeats``) for: the shared
 view (QC verdicts, cards, signature facts), all tumour reports with 1 and ``--jobs`` processes,
-and the cohort report (with its scanpy PCA), and the CPU time per tumour report with one
+and the cohort report (with its PCA), and the CPU time per tumour report with one
 process (less sensitive to a busy machine). Also reports the file sizes.
 
 Usage::

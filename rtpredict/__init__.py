@@ -23,6 +23,7 @@ _SUBMODULES = (
     "models",
     "qc",
     "report",
+    "pl",
     "simulate",
     "privacy",
     "federated",

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from _report_cohort import build
 
+from rtpredict import _format as fmt
 from rtpredict import cli
 from rtpredict.errors import InputError
-from rtpredict.report import _format as fmt
 from rtpredict.report import (
     cohort_view,
     evaluate_qc,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rtpredict._time import utc_now, utc_stamp
 from rtpredict.models._card import _now
 from rtpredict.provenance import input_manifest
-from rtpredict.report._context import report_date
+from rtpredict.report._view import report_date
 
 
 def test_source_date_epoch_sets_every_stamp(monkeypatch):

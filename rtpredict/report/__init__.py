@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from rtpredict.report._batch import write_reports, write_tumour_reports
 from rtpredict.report._cohort import render_cohort_report, write_cohort_report
-from rtpredict.report._context import CohortView, cohort_view
 from rtpredict.report._multiqc import write_multiqc
 from rtpredict.report._qc import QCCheck, evaluate_qc
 from rtpredict.report._rules import ReportRules, load_rules
 from rtpredict.report._tumour import render_tumour_report, write_tumour_report
+from rtpredict.report._view import CohortView, cohort_view
 
 __all__ = [
     "CohortView",

@@ -16,11 +16,11 @@ from anndata import AnnData
 from rtpredict.errors import InputError
 from rtpredict.privacy._pseudonym import SAMPLE_ID
 from rtpredict.report._cohort import write_cohort_report
-from rtpredict.report._context import CohortView, cohort_view
 from rtpredict.report._multiqc import write_multiqc
 from rtpredict.report._render import write_html
 from rtpredict.report._rules import ReportRules
 from rtpredict.report._tumour import render_tumour_report
+from rtpredict.report._view import CohortView, cohort_view
 
 logger = logging.getLogger("rtpredict.report")
 

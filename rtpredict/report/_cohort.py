@@ -8,19 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from rtpredict.report import _figures
-from rtpredict.report import _format as fmt
-from rtpredict.report._context import (
-    RESEARCH_USE,
-    CohortView,
-    cohort_view,
-    limitations,
-    methods,
-)
+from rtpredict import _format as fmt
+from rtpredict.pl._labels import CHANCE
+from rtpredict.report import _cohort_figures
 from rtpredict.report._features import feature_label, value_text
 from rtpredict.report._models import (
     LOWER_IS_BETTER,
@@ -33,12 +26,10 @@ from rtpredict.report._models import (
     scheme_text,
     validation_table,
 )
-from rtpredict.report._qc import is_share, metric_values
+from rtpredict.report._prose import limitations, methods
 from rtpredict.report._render import render, write_html
 from rtpredict.report._rules import ReportRules
-
-#: principal components computed for the embedding (two are drawn)
-EMBEDDING_COMPONENTS = 2
+from rtpredict.report._view import RESEARCH_USE, CohortView, cohort_view
 
 
 def _headline_column(info: ModelInfo, obs: pd.DataFrame) -> tuple[str, str, bool]:
@@ -108,125 +99,6 @@ def _tumour_rows(view: CohortView) -> tuple[list[dict], list[dict]]:
     return rows, models
 
 
-def _passing(view: CohortView, column: str) -> np.ndarray:
-    if column not in view.obs.columns:
-        return np.array([])
-    values = pd.to_numeric(view.obs[column], errors="coerce")
-    return values[(view.status != "fail").to_numpy()].to_numpy(dtype=float, na_value=np.nan)
-
-
-def _distributions(view: CohortView, models: list[dict]) -> list:
-    n_withheld = int((view.status == "fail").sum())
-    note = f" {n_withheld} tumours failing QC are left out." if n_withheld else ""
-    figures = []
-    for i, m in enumerate(models):
-        info = m["info"]
-        figures.append(
-            _figures.distribution(
-                _passing(view, m["column"]),
-                prefix=f"dist-model-{i}",
-                title=info.name + (" (SIMULATED)" if info.simulated else ""),
-                xlabel=m["label"],
-                description=f"Histogram of {m['label']} from model {info.name}.{note}",
-            )
-        )
-    if "rsi" in view.obs.columns:
-        threshold = view.rsi["threshold"]
-        figures.append(
-            _figures.distribution(
-                _passing(view, "rsi"),
-                prefix="dist-rsi",
-                title="RSI",
-                xlabel="RSI (higher = more radioresistant)",
-                description=f"Histogram of RSI with the published threshold {threshold}.{note}",
-                threshold=threshold,
-                threshold_label=f"threshold {threshold}",
-            )
-        )
-    if "gard" in view.obs.columns:
-        target = view.gard["target"]
-        figures.append(
-            _figures.distribution(
-                _passing(view, "gard"),
-                prefix="dist-gard",
-                title="GARD at the recorded schedule",
-                xlabel="GARD",
-                description=f"Histogram of GARD.{note}",
-                threshold=target,
-                threshold_label=f"target {target:g}" if target is not None else "",
-            )
-        )
-    return figures
-
-
-def _embedding_coords(view: CohortView) -> tuple[np.ndarray, tuple[str, str], str] | None:
-    """A 2-D embedding: obsm UMAP or PCA if present, else PCA of log1p(TPM) (scanpy), else, for
-    a cohort stored without expression (the workflow's joined batches), PCA of the signature
-    scores (each standardised)."""
-    adata = view.adata
-    for key, names in (("X_umap", ("UMAP 1", "UMAP 2")), ("X_pca", ("PC 1", "PC 2"))):
-        if key in adata.obsm and np.asarray(adata.obsm[key]).shape[1] >= 2:
-            return np.asarray(adata.obsm[key])[:, :2], names, f"obsm['{key}']"
-    if adata.X is None:
-        return _score_pca(view)
-    if adata.n_obs < 3 or adata.n_vars < 3:
-        return None
-    import scanpy as sc
-
-    data = AnnData(X=np.asarray(adata.X, dtype=np.float32))
-    sc.pp.pca(data, n_comps=EMBEDDING_COMPONENTS, svd_solver="arpack", random_state=0)
-    ratio = data.uns["pca"]["variance_ratio"]
-    names = (f"PC 1 ({fmt.percent(ratio[0])})", f"PC 2 ({fmt.percent(ratio[1])})")
-    return data.obsm["X_pca"][:, :2], names, "PCA of log1p(TPM) over all genes (scanpy)"
-
-
-def _score_pca(view: CohortView) -> tuple[np.ndarray, tuple[str, str], str] | None:
-    """PCA of the standardised signature scores (RSI included); a missing score counts as the
-    cohort mean."""
-    from sklearn.decomposition import PCA
-
-    columns = [c for c in ["rsi", *(s.name for s in view.signatures)] if c in view.obs.columns]
-    scores = view.obs[columns].apply(pd.to_numeric, errors="coerce")
-    scores = scores.loc[:, scores.std() > 0].to_numpy(dtype=float)  # NaN std: too few values
-    if scores.shape[0] < 3 or scores.shape[1] < 2:
-        return None
-    z = (scores - np.nanmean(scores, axis=0)) / np.nanstd(scores, axis=0)
-    pca = PCA(n_components=2, random_state=0).fit(np.nan_to_num(z))
-    ratio = pca.explained_variance_ratio_
-    names = (f"PC 1 ({fmt.percent(ratio[0])})", f"PC 2 ({fmt.percent(ratio[1])})")
-    source = f"PCA of {scores.shape[1]} standardised signature scores"
-    return pca.transform(np.nan_to_num(z)), names, source
-
-
-def _embeddings(view: CohortView, models: list[dict]) -> dict[str, Any]:
-    found = _embedding_coords(view)
-    if found is None:
-        return {"figures": [], "source": "too few tumours or genes for an embedding"}
-    coords, names, source = found
-    withheld = (view.status == "fail").to_numpy()
-    figures = []
-    for i, m in enumerate(models):
-        if m["column"] not in view.obs.columns:
-            continue
-        colour = pd.to_numeric(view.obs[m["column"]], errors="coerce").to_numpy(dtype=float)
-        figures.append(
-            _figures.embedding(
-                coords,
-                colour,
-                withheld=withheld,
-                prefix=f"embedding-{i}",
-                title=f"Coloured by {m['info'].name}",
-                axis_names=names,
-                colour_label=m["label"],
-                description=(
-                    f"Tumours on the first two components of the {source}, coloured by "
-                    f"{m['label']} of model {m['info'].name}; tumours failing QC as grey rings."
-                ),
-            )
-        )
-    return {"figures": figures, "source": source}
-
-
 def _model_cards(view: CohortView) -> list[dict[str, Any]]:
     cards = []
     for i, info in enumerate(view.models):
@@ -251,27 +123,22 @@ def _model_cards(view: CohortView) -> list[dict[str, Any]]:
             quantiles = sets.get("quantiles", {}) if sets.get("status") == "done" else {}
             band = (quantiles.get("0.025"), quantiles.get("0.975")) if quantiles else None
             label = metric_label(str(primary_metric))
-
-            def bound(r: Mapping, key: str) -> float:
-                return np.nan if fmt.is_missing(r.get(key)) else float(r[key])
-
+            chance = None if primary_metric in LOWER_IS_BETTER else CHANCE.get(primary_metric)
             entry["validation"] = {
                 "scheme": scheme_text(validation),
                 "ci": validation.get("scheme", {}).get("ci", ""),
                 "metric": label,
+                "chance": None if chance is None else f"{chance:g}",
                 "table": validation_table(validation),
                 "comparisons": comparison_table(validation),
                 "random_sets": random_sets_text(validation),
                 "band": null_label(sets) if band is not None else None,
-                "forest": _figures.forest(
-                    [predictor_label(str(r.get("predictor"))) for r in primary],
-                    [bound(r, "estimate") for r in primary],
-                    [bound(r, "lower") for r in primary],
-                    [bound(r, "upper") for r in primary],
-                    prefix=f"forest-{i}",
-                    title=f"{info.name}: {label}",
-                    xlabel=f"{label} (95% CI)",
-                    description=(
+                "forest": _cohort_figures.forest(
+                    validation,
+                    len(primary),
+                    i,
+                    f"{info.name}: {label}",
+                    (
                         f"Validation of model {info.name} against its baselines, {label}: "
                         + "; ".join(
                             f"{predictor_label(str(r.get('predictor')))} "
@@ -279,50 +146,12 @@ def _model_cards(view: CohortView) -> list[dict[str, Any]]:
                             for r in primary
                         )
                     ),
-                    chance=None if primary_metric in LOWER_IS_BETTER else 0.5,
-                    band=band,
-                ),
+                )
+                if primary
+                else None,
             }
         cards.append(entry)
     return cards
-
-
-def _qc_overview(view: CohortView) -> dict[str, Any]:
-    counts = {s: int((view.status == s).sum()) for s in ("pass", "warn", "fail")}
-    figures = []
-    for rule in view.rules.qc:
-        if rule.kind not in ("minimum", "per_gene", "fraction_of_genes"):
-            continue
-        values = metric_values(rule, view.obs, view.adata.n_vars)
-        if values is None:
-            continue
-        checks = [next(c for c in view.qc[s] if c.rule == rule.name) for s in view.obs.index]
-        figures.append(
-            _figures.qc_strip(
-                values,
-                [c.status for c in checks],
-                prefix=f"qc-{rule.name}",
-                title=rule.label,
-                xlabel=rule.unit,
-                warn_below=rule.warn_below,
-                fail_below=rule.fail_below,
-                description=(
-                    f"{rule.label} of each tumour with the warning and failure thresholds: "
-                    + ", ".join(f"{k} {v}" for k, v in counts.items())
-                ),
-                as_percent=is_share(rule, view.obs),
-            )
-        )
-    flagged = [
-        {
-            "sample": s,
-            "status": view.status[s],
-            "checks": [c for c in view.qc[s] if c.status != "pass"],
-        }
-        for s in view.obs.index
-        if view.status[s] != "pass"
-    ]
-    return {"counts": counts, "figures": figures, "flagged": flagged, "rules": view.rules.qc}
 
 
 def cohort_context(view: CohortView, *, tumour_links: bool = True) -> dict[str, Any]:
@@ -339,10 +168,10 @@ def cohort_context(view: CohortView, *, tumour_links: bool = True) -> dict[str, 
         "model_columns": models,
         "rows": rows,
         "tumour_links": tumour_links,
-        "distributions": _distributions(view, models),
-        "embedding": _embeddings(view, models),
+        "distributions": _cohort_figures.distributions(view, models),
+        "embedding": _cohort_figures.embeddings(view, models),
         "cards": _model_cards(view),
-        "qc": _qc_overview(view),
+        "qc": _cohort_figures.qc_overview(view),
         "methods": methods(view),
         "limitations": limitations(view),
         "reference": view.reference,
@@ -383,7 +212,7 @@ def write_cohort_report(
     """Write the cohort report: all tumours, distributions, embedding, models, QC overview.
 
     Renders what ``rtpredict.tl`` and ``rtpredict.models`` wrote into ``adata``; tumours failing
-    QC appear with their scores withheld. The only computation is the 2-D embedding (scanpy
+    QC appear with their scores withheld. The only computation is the 2-D embedding (scikit-learn
     PCA of log1p(TPM), unless ``obsm`` holds ``X_umap`` or ``X_pca``; for a cohort without
     expression, a PCA of its standardised signature scores). The table sorts by
     column with a small inline script (allowed by the page's Content-Security-Policy by its

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from rtpredict.report import _format as fmt
+from rtpredict import _format as fmt
 from rtpredict.signatures import load_catalog
 
 #: short names of the catalog signatures for tables and figure labels (else the catalog title)

@@ -12,37 +12,14 @@ from typing import Any
 
 from anndata import AnnData
 
+from rtpredict import _format as fmt
 from rtpredict.errors import InputError
-from rtpredict.report import _format as fmt
-
-METRICS = {
-    "c_index": "Harrell's C-index",
-    "c_index_within_cohort": "C-index within cohorts",
-    "td_auc_5y": "AUC at 5 years (time-dependent)",
-    "ibs": "integrated Brier score (lower is better)",
-    "auc": "ROC AUC",
-    "brier": "Brier score (lower is better)",
-    "r2": "R²",
-    "spearman": "Spearman correlation",
-}
-#: metrics where a lower value is better
-LOWER_IS_BETTER = frozenset({"ibs", "brier"})
-#: short names of the validation baselines, for figure labels (the card describes them fully)
-PREDICTORS = {
-    "model": "This model",
-    "rsi": "RSI alone",
-    "gard": "GARD alone",
-    "gard_glm": "Cox on GARD",
-    "gard_cox": "Cox on GARD",
-    "gard_cox_by_cohort": "Cox on GARD, by cohort",
-    "gard_rt_cox_by_cohort": "Cox on GARD × RT, by cohort",
-    "clinical": "Clinical covariates",
-}
-
-
-def predictor_label(predictor: str) -> str:
-    """Return a validation predictor's short name."""
-    return PREDICTORS.get(predictor, predictor.replace("_", " ")[:40])
+from rtpredict.pl._labels import (
+    LOWER_IS_BETTER,
+    metric_label,
+    null_label,
+    predictor_label,
+)
 
 
 @dataclass(frozen=True)
@@ -180,11 +157,6 @@ def model_infos(adata: AnnData, cards: Mapping[str, Any] | None = None) -> list[
     return infos
 
 
-def metric_label(metric: str) -> str:
-    """Return a metric's name in words."""
-    return METRICS.get(metric, metric.replace("_", " "))
-
-
 def scheme_text(validation: Mapping[str, Any]) -> str:
     """Describe the validation scheme in words ("5-fold cross-validation", ...)."""
     scheme = validation.get("scheme", {})
@@ -287,13 +259,6 @@ def random_sets_text(validation: Mapping[str, Any]) -> str:
         f"{fmt.interval(q.get('0.025'), q.get('0.975'), 3)}; "
         f"p = {fmt.number(sets.get('p_value'), 3)})."
     )
-
-
-def null_label(sets: Mapping[str, Any]) -> str:
-    """Name a validation's null controls (its ``random_sets`` block)."""
-    if sets.get("null") == "permuted_outcomes":
-        return "permuted-outcome controls"
-    return "random gene-set controls"
 
 
 def primary_summary(validation: Mapping[str, Any]) -> dict[str, Any] | None:

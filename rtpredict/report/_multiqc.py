@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from rtpredict import _format as fmt
 from rtpredict.io import write_text_atomic
-from rtpredict.report import _format as fmt
-from rtpredict.report._context import CohortView
 from rtpredict.report._qc import SEVERITY, metric_values
+from rtpredict.report._view import CohortView
 
 QC_FILE = "rtpredict_qc_mqc.tsv"
 PREDICTIONS_FILE = "rtpredict_predictions_mqc.tsv"

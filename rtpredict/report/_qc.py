@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 
-from rtpredict.report import _format as fmt
+from rtpredict import _format as fmt
 from rtpredict.report._rules import QCRule, ReportRules
 
 #: order of severity; a tumour's overall status is its worst rule's

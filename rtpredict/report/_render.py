@@ -11,8 +11,8 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from rtpredict import _format as fmt
 from rtpredict.io import write_text_atomic
-from rtpredict.report import _format as fmt
 
 logger = logging.getLogger("rtpredict.report")
 

@@ -28,11 +28,6 @@ STYLE = {
     "axes.titleweight": "bold",
     "figure.facecolor": "white",
 }
-#: Okabe-Ito colours (distinguishable with colour-vision deficiency)
-RISK_UP = "#D55E00"
-RISK_DOWN = "#0072B2"
-NEUTRAL = "#6b6b6b"
-ACCENT = "#009E73"
 
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)

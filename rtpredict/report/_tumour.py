@@ -10,9 +10,10 @@ from typing import Any
 
 from anndata import AnnData
 
-from rtpredict.report._context import CohortView, cohort_view, tumour_context
+from rtpredict.report._context import tumour_context
 from rtpredict.report._render import render, write_html
 from rtpredict.report._rules import ReportRules
+from rtpredict.report._view import CohortView, cohort_view
 
 
 def render_tumour_report(view: CohortView, sample: str) -> str:

@@ -1,4 +1,4 @@
-"""Number formatting for people: fixed digits, percentages, counts, intervals, missing values."""
+"""Number formatting for people (reports, plots): fixed digits, percentages, missing values."""
 
 from __future__ import annotations
 
