@@ -18,7 +18,7 @@ from rtpredict.io import sha256_file
 
 #: Python packages whose versions are recorded
 PACKAGES = (
-    "numpy", "pandas", "scipy", "anndata", "scanpy", "numba", "xgboost", "scikit-learn",
+    "numpy", "pandas", "scipy", "anndata", "numba", "xgboost", "scikit-learn",
     "lifelines", "pysam", "snakemake", "jinja2", "matplotlib",
 )  # fmt: skip
 
