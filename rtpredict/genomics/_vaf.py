@@ -11,12 +11,19 @@ Sources, first usable one wins per record:
 
 Depth is FORMAT ``DP`` when present, else the sum of the counts used. A fraction outside [0, 1]
 raises :class:`InputError`.
+
+Integer ``AD``/``DP`` are read for many records at once from their VCF text
+(:func:`vaf_from_counts`); the other sources need pysam's typed values, one record at a time
+(:class:`VafReader`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from itertools import compress
 from typing import Any
+
+import numpy as np
 
 from rtpredict.errors import InputError
 
@@ -59,8 +66,12 @@ class VafReader:
         infos: dict[str, str],
         vaf_fields: Sequence[str] | None,
         source: str,
+        format_types: Mapping[str, str] | None = None,
     ) -> None:
-        """``formats``/``infos`` map each header field to its Number (``A``, ``R``, ``1``, …)."""
+        """``formats``/``infos`` map each header field to its Number (``A``, ``R``, ``1``, …).
+
+        ``format_types`` maps FORMAT fields to their Type (``Integer``, ``Float``, …).
+        """
         self.source = source
         self.fields: list[tuple[str, str, str]] = []
         for spec in vaf_fields or ():
@@ -83,6 +94,14 @@ class VafReader:
         self.has_dp = "DP" in formats
         self.has_strelka_snv = all(b in formats for b in _STRELKA_SNV)
         self.has_strelka_indel = "TAR" in formats and "TIR" in formats
+        types = format_types or {}
+        #: AD and DP are integers, and no other source comes first: :func:`vaf_from_counts` applies
+        self.counts_from_text = (
+            not self.fields
+            and self.has_ad
+            and types.get("AD") == "Integer"
+            and (not self.has_dp or (formats["DP"] == "1" and types.get("DP") == "Integer"))
+        )
 
     def read(
         self, record: Any, sample: int | None
@@ -144,3 +163,63 @@ class VafReader:
         total = sum(counts)
         fractions: list[float | None] = [c / total if total else None for c in counts[1:]]
         return fractions, depth if depth is not None else total, list(counts[1:])
+
+
+def vaf_from_counts(
+    ad: Sequence[str | None], dp: Sequence[str | None], n_alts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Read VAF, alt read counts and depth of many records from their FORMAT ``AD``/``DP`` text.
+
+    Gives what :meth:`VafReader.read` gives from an integer ``AD`` (alt / sum of AD, depth ``DP``
+    or else the sum), for every record whose ``AD`` holds one count per allele, none missing.
+
+    Parameters
+    ----------
+    ad
+        Each record's tumour ``AD`` as VCF text (``"30,12"``), None when absent.
+    dp
+        Each record's tumour ``DP`` as VCF text, None when absent.
+    n_alts
+        Each record's number of alt alleles.
+
+    Returns
+    -------
+    usable
+        Per record: whether its ``AD`` gave the values (other records need :class:`VafReader`).
+    vaf
+        Per alt allele of the usable records (records in order): the fraction, NaN for no reads.
+    alt_depth
+        Per alt allele of the usable records: the read count.
+    depth
+        Per usable record: ``DP``, else the sum of ``AD``.
+    """
+    usable = np.fromiter(
+        (
+            text is not None and "." not in text and text.count(",") == k
+            for text, k in zip(ad, n_alts.tolist(), strict=True)
+        ),
+        bool,
+        len(ad),
+    )
+    widths = n_alts[usable] + 1
+    texts = ",".join(compress(ad, usable))  # type: ignore[arg-type]
+    counts = np.array(texts.split(","), dtype=np.int64) if texts else np.zeros(0, np.int64)
+    starts = np.cumsum(widths) - widths
+    totals = np.add.reduceat(counts, starts) if len(counts) else np.zeros(0, np.int64)
+    is_alt = np.ones(len(counts), bool)
+    is_alt[starts] = False
+    alt_depth = counts[is_alt]
+    per_alt = np.repeat(totals, widths - 1)
+    vaf = np.full(len(alt_depth), np.nan)
+    np.divide(alt_depth, per_alt, out=vaf, where=per_alt != 0)
+    given = [_integer(text) for text in compress(dp, usable)]
+    pairs = zip(given, totals.tolist(), strict=True)
+    depth = np.array([total if d is None else d for d, total in pairs])
+    return usable, vaf, alt_depth, depth.astype(np.int64)
+
+
+def _integer(text: str | None) -> int | None:
+    """Return a single integer written in VCF text, None for missing or several values."""
+    if text is None or not (text.isascii() and text.lstrip("-").isdigit()):
+        return None
+    return int(text)

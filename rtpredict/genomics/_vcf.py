@@ -10,33 +10,36 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 import pysam
 
 from rtpredict.errors import InputError
-from rtpredict.genomics._alleles import trim_alleles, variant_class
-from rtpredict.genomics._annotation import Annotation, AnnotationReader
-from rtpredict.genomics._build import (
-    check_genome,
-    check_header_build,
-    check_hotspot_evidence,
-    check_positions,
-    infer_genome,
+from rtpredict.genomics._annotation import AnnotationReader, no_annotations
+from rtpredict.genomics._build import check_genome, check_header_build, infer_genome
+from rtpredict.genomics._contigs import normalise_contig
+from rtpredict.genomics._enrich import finish_variants
+from rtpredict.genomics._records import (
+    ALT,
+    CHROM,
+    FILTER,
+    FORMAT,
+    INFO,
+    POS,
+    REF,
+    format_values,
+    info_values,
+    split_records,
 )
-from rtpredict.genomics._consequences import IMPACT
-from rtpredict.genomics._contigs import contig_order, is_primary, normalise_contig
-from rtpredict.genomics._genes import genes_at
-from rtpredict.genomics._hotspots import hotspot_table, match_hotspots
 from rtpredict.genomics._resources import GENOMES
-from rtpredict.genomics._table import COLUMNS, conform, empty_variants
 from rtpredict.genomics._tumour_sample import tumour_column
-from rtpredict.genomics._vaf import VafReader
+from rtpredict.genomics._vaf import VafReader, vaf_from_counts
 
 logger = logging.getLogger(__name__)
-_NO_ANNOTATION = Annotation(None, None, None, None)
+#: what :meth:`VafReader.read` returns for one record: VAF per alt, depth, alt read count per alt
+_Vaf = tuple[list[float | None], int | None, list[int | None]]
 
 
 @contextlib.contextmanager
@@ -151,21 +154,25 @@ def read_somatic_vcf(
                 {k: str(v.number) for k, v in header.info.items()},
                 vaf_fields,
                 source,
+                {k: str(v.type) for k, v in header.formats.items()},
             )
             annotation = AnnotationReader.from_header(
                 {k: v.description or "" for k, v in header.info.items() if k in ("CSQ", "ANN")}
             )
-            n_header_lines = len(str(header).splitlines())
-            rows, n_records = _collect(
-                vcf, column, vaf, annotation, pass_only, source, n_header_lines
-            )
-    variants = _finish(rows, genome, annotation, source)
+            context = _Context(source, len(str(header).splitlines()), column, vaf)
+            lines, typed = _collect(vcf, context, pass_only)
+        records = _kept_records(lines, column, pass_only)
+        vafs = _vafs(records, typed, context, readable)
+    alleles = _alleles(records, vafs, annotation)
+    variants = finish_variants(
+        alleles, genome, annotation.key if annotation is not None else None, source
+    )
     variants.attrs = {
         "source": source,
         "sample_column": None if column is None else column + 1,  # names may identify a patient
         "genome": genome,
         "annotation": annotation.key if annotation is not None else None,
-        "records": n_records,
+        "records": len(lines),
     } | variants.attrs
     return variants
 
@@ -182,17 +189,34 @@ def _resolve_genome(genome: str, lengths: dict[str, int | None], source: str) ->
     return inferred
 
 
-def _collect(
-    vcf: Any,
-    column: int | None,
-    vaf: VafReader,
-    annotation: AnnotationReader | None,
-    pass_only: bool,
-    source: str,
-    n_header_lines: int,
-) -> tuple[dict[str, list[Any]], int]:
-    """Stream the records and return one list per column (one entry per kept alt allele)."""
-    rows: list[tuple[Any, ...]] = []
+class _Context(NamedTuple):
+    """What reading records needs besides the records: for messages and the VAF."""
+
+    source: str
+    n_header_lines: int
+    column: int | None
+    vaf: VafReader
+
+    def malformed(self, n: int, record: Any, err: Exception) -> InputError:
+        """The error for record ``n`` (1-based) that pysam read but that makes no sense."""
+        return InputError(
+            f"{self.source}: record {n} (line {self.n_header_lines + n}, "
+            f"{record.contig}:{record.pos}) is malformed: {err}; fix or drop the record"
+        )
+
+
+def _collect(vcf: Any, context: _Context, pass_only: bool) -> tuple[list[str], dict[int, _Vaf]]:
+    """Stream the records: each one's text, and the VAF of kept ones where text will not do.
+
+    The VAF is read through pysam, record by record, when the header's fields rule out reading
+    it from text, and for a kept record whose line lacks the tumour column (pysam's error then
+    names it). Keys of the returned dict are 0-based record numbers.
+    """
+    lines: list[str] = []
+    typed: dict[int, _Vaf] = {}
+    column, vaf, source = context.column, context.vaf, context.source
+    per_record = column is not None and not vaf.counts_from_text
+    min_tabs = 0 if column is None else FORMAT + 1 + column
     records = iter(vcf)
     n = 0
     while True:
@@ -201,145 +225,144 @@ def _collect(
         except StopIteration:
             break
         except (OSError, ValueError) as err:
+            line_number = context.n_header_lines + n + 1
             raise InputError(
-                f"{source}: cannot read record {n + 1} (about line {n_header_lines + n + 1}): "
+                f"{source}: cannot read record {n + 1} (about line {line_number}): "
                 f"{err or 'unreadable data'} (a malformed record, or a truncated or corrupt "
                 f"file); check it with `bcftools view {source} > /dev/null` (and `bgzip -t` "
                 "if compressed) and fix or re-export it"
             ) from None
         n += 1
         try:
-            _add_record(rows, record, column, vaf, annotation, pass_only)
+            line = str(record)
+            lines.append(line)
+            if (per_record or line.count("\t") < min_tabs) and _kept(record, pass_only):
+                typed[n - 1] = vaf.read(record, column)
         except InputError:
             raise
         except (TypeError, ValueError, KeyError, IndexError) as err:
-            raise InputError(
-                f"{source}: record {n} (line {n_header_lines + n}, {record.contig}:{record.pos}) "
-                f"is malformed: {err}; fix or drop the record"
-            ) from None
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FIELDS)
-    return {name: list(values) for name, values in zip(_FIELDS, columns, strict=True)}, n
+            raise context.malformed(n, record, err) from None
+    return lines, typed
 
 
-_FIELDS = ("chrom", "pos", "ref", "alt", "filter", "vaf", "depth", "alt_depth")
-_FIELDS += ("gene", "consequence", "impact", "protein_change")
+def _kept(record: Any, pass_only: bool) -> bool:
+    """Tell whether a record has alt alleles and passes (FILTER PASS or ``.``) if it must."""
+    if not record.alts:
+        return False
+    return not pass_only or record.filter.keys() in ([], ["PASS"])
 
 
-def _add_record(
-    rows: list[tuple[Any, ...]],
-    record: Any,
-    column: int | None,
-    vaf: VafReader,
+def _kept_records(lines: list[str], column: int | None, pass_only: bool) -> dict[str, Any]:
+    """Split the kept records' text into columns; ``number`` is each one's 0-based number."""
+    n_columns = INFO + 1 if column is None else FORMAT + 2 + column
+    table = split_records(lines, n_columns)
+    filters = table[:, FILTER]
+    kept = table[:, ALT] != "."
+    if pass_only:
+        kept &= (filters == "PASS") | (filters == ".")
+    table = table[kept]
+    alt_text = table[:, ALT].tolist()
+    chroms, names = pd.factorize(table[:, CHROM])
+    return {
+        "number": np.flatnonzero(kept),
+        "chrom": np.array([normalise_contig(c) for c in names], dtype=object)[chroms],
+        "pos": table[:, POS].astype(np.int64),
+        "ref": table[:, REF],
+        "alts": np.array(",".join(alt_text).split(",") if alt_text else [], dtype=object),
+        "n_alts": np.fromiter((t.count(",") + 1 for t in alt_text), np.int64, len(alt_text)),
+        "filter": table[:, FILTER],
+        "info": table[:, INFO],
+        "format": table[:, FORMAT] if column is not None else None,
+        "call": table[:, FORMAT + 1 + column] if column is not None else None,
+    }
+
+
+def _vafs(
+    records: dict[str, Any], typed: dict[int, _Vaf], context: _Context, path: Path
+) -> tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+    """Return VAF, depth and alt read count of every alt allele of the kept records.
+
+    Integer ``AD`` is read from the text; other records get :meth:`VafReader.read`'s values,
+    from ``typed`` or from a second pass over ``path`` for those whose ``AD`` was unusable.
+    """
+    n_alts = records["n_alts"]
+    first = np.cumsum(n_alts) - n_alts
+    total = int(n_alts.sum())
+    vaf = np.full(total, np.nan)
+    depth, alt_depth = np.zeros(total, np.int64), np.zeros(total, np.int64)
+    known_depth, known_alt = np.zeros(total, bool), np.zeros(total, bool)
+    numbers = records["number"]
+    if context.column is not None and context.vaf.counts_from_text:
+        ad = format_values(records["format"], records["call"], "AD")
+        dp = format_values(records["format"], records["call"], "DP")
+        usable, fractions, alt_counts, depths = vaf_from_counts(ad, dp, n_alts)
+        rows = np.repeat(usable, n_alts)
+        vaf[rows], alt_depth[rows] = fractions, alt_counts
+        depth[rows] = np.repeat(depths, n_alts[usable])
+        known_depth[rows] = known_alt[rows] = True
+        missing = numbers[~usable]
+        typed = typed | _reread(path, set(missing.tolist()), context) if len(missing) else typed
+    for i in np.flatnonzero(np.isin(numbers, list(typed))).tolist():
+        fractions_i, depth_i, alt_i = typed[int(numbers[i])]
+        rows = slice(first[i], first[i] + n_alts[i])
+        vaf[rows] = [np.nan if f is None else f for f in fractions_i]
+        depth[rows], known_depth[rows] = depth_i or 0, depth_i is not None
+        alt_depth[rows] = [0 if a is None else a for a in alt_i]
+        known_alt[rows] = [a is not None for a in alt_i]
+    return (
+        vaf,
+        pd.arrays.IntegerArray(depth, ~known_depth),
+        pd.arrays.IntegerArray(alt_depth, ~known_alt),
+    )
+
+
+def _reread(path: Path, wanted: set[int], context: _Context) -> dict[int, _Vaf]:
+    """Read the VAF of the wanted records (0-based numbers) through pysam's typed values."""
+    found: dict[int, _Vaf] = {}
+    with pysam.VariantFile(str(path)) as vcf:
+        for n, record in enumerate(vcf):
+            if n in wanted:
+                try:
+                    found[n] = context.vaf.read(record, context.column)
+                except InputError:
+                    raise
+                except (TypeError, ValueError, KeyError, IndexError) as err:
+                    raise context.malformed(n + 1, record, err) from None
+                if len(found) == len(wanted):
+                    break
+    return found
+
+
+def _alleles(
+    records: dict[str, Any],
+    vafs: tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray],
     annotation: AnnotationReader | None,
-    pass_only: bool,
-) -> None:
-    alts = record.alts
-    if not alts:
-        return
-    filters = record.filter.keys()
-    if pass_only and filters and filters != ["PASS"]:
-        return
-    fractions, depth, alt_depths = vaf.read(record, column)
-    ref = record.ref.upper()
+) -> dict[str, Any]:
+    """Return one array per column, one entry per kept alt allele (symbolic ones dropped)."""
+    n_alts, flat = records["n_alts"], records["alts"]
     if annotation is not None:
-        chosen = annotation.annotate(record.info.get(annotation.key), record.ref, alts)
+        values = info_values(records["info"], annotation.key)
+        chosen = annotation.choose(values, records["ref"].tolist(), flat.tolist(), n_alts)
     else:
-        chosen = [None] * len(alts)
-    chrom = normalise_contig(record.contig)
-    pos = record.pos
-    filter_text = ";".join(filters) if filters else "."
-    for i, alt in enumerate(alts):
-        if alt in ("*", ".") or alt.startswith("<") or "[" in alt or "]" in alt:
-            continue
-        picked = chosen[i] or _NO_ANNOTATION
-        rows.append(
-            (chrom, pos, ref, alt.upper(), filter_text, fractions[i], depth, alt_depths[i], *picked)
-        )
+        chosen = no_annotations(len(flat))
+    codes, written = pd.factorize(flat)
+    symbolic = [a in ("*", ".") or a.startswith("<") or "[" in a or "]" in a for a in written]
+    keep = ~np.array(symbolic, dtype=bool)[codes]
+    vaf, depth, alt_depth = vafs
+    return {
+        "chrom": np.repeat(records["chrom"], n_alts)[keep],
+        "pos": np.repeat(records["pos"], n_alts)[keep],
+        "ref": _upper(np.repeat(records["ref"], n_alts)[keep]),
+        "alt": _upper(flat[keep]),
+        "filter": np.repeat(records["filter"], n_alts)[keep],
+        "vaf": vaf[keep],
+        "depth": depth[keep],
+        "alt_depth": alt_depth[keep],
+        **{name: values[keep] for name, values in chosen._asdict().items()},
+    }
 
 
-def _finish(
-    rows: dict[str, list[Any]], genome: str, annotation: AnnotationReader | None, source: str
-) -> pd.DataFrame:
-    """Trim alleles, check the build, add hotspots and coordinate genes, sort and type."""
-    if not rows["chrom"]:
-        empty = empty_variants()
-        empty.attrs = {"hotspot_hits": dict.fromkeys(GENOMES, 0)}
-        return empty
-    frame = pd.DataFrame({k: pd.Series(v, dtype=COLUMNS[k]) for k, v in rows.items()})
-    chroms = frame["chrom"].to_numpy(dtype=object)
-    codes, names = pd.factorize(chroms)
-    primary = np.array([is_primary(c) for c in names], dtype=bool)[codes]
-    if not primary.any():
-        seen = ", ".join(sorted(set(chroms))[:5])
-        raise InputError(
-            f"{source}: no variant is on a human primary chromosome (contigs: {seen}); rename "
-            "the contigs to 1..22/X/Y/MT or chr1..chrM (`bcftools annotate --rename-chrs`)"
-        )
-    positions = frame["pos"].to_numpy(np.int64)
-    check_positions(chroms[primary], positions[primary], genome, source)
-    trim_pos, trim_ref, trim_alt, frame["variant_class"] = _trim(
-        positions, frame["ref"].to_numpy(object), frame["alt"].to_numpy(object)
-    )
-
-    hits = {g: match_hotspots(chroms, trim_pos, trim_ref, trim_alt, g) for g in GENOMES}
-    n_hits = {g: int((hits[g] >= 0).sum()) for g in GENOMES}
-    check_hotspot_evidence(n_hits[genome], n_hits[_other(genome)], genome, source)
-    row = hits[genome]
-    is_hotspot = row >= 0
-    table = hotspot_table(genome)
-    frame["hotspot"] = is_hotspot
-    frame["hotspot_gene"] = np.where(is_hotspot, table["gene"].to_numpy(object)[row], None)
-
-    source_of = np.full(len(frame), None, dtype=object)
-    annotated = frame["consequence"].notna().to_numpy()
-    if annotation is not None:
-        source_of[annotated] = annotation.key
-    from_hotspot = is_hotspot & ~annotated
-    if from_hotspot.any():
-        hotspot_rows = table.iloc[row[from_hotspot]]
-        consequences = hotspot_rows["consequence"].to_numpy(object)
-        frame.loc[from_hotspot, "gene"] = hotspot_rows["gene"].to_numpy(object)
-        frame.loc[from_hotspot, "consequence"] = consequences
-        frame.loc[from_hotspot, "protein_change"] = hotspot_rows["protein_change"].to_numpy(object)
-        frame.loc[from_hotspot, "impact"] = [IMPACT.get(c, "MODIFIER") for c in consequences]
-        source_of[from_hotspot] = "hotspot"
-    unknown = ~annotated & ~is_hotspot & frame["gene"].isna().to_numpy()
-    if unknown.any():
-        if genome == "GRCh38":
-            genes = genes_at(chroms[unknown], positions[unknown])
-            frame.loc[unknown, "gene"] = genes
-            source_of[np.flatnonzero(unknown)[genes != None]] = "coordinates"  # noqa: E711
-        else:
-            logger.info(
-                "%s: %d unannotated variants get no gene: coordinate lookup is GRCh38 only",
-                source,
-                int(unknown.sum()),
-            )
-    frame["annotation_source"] = source_of
-
-    ranks = contig_order(list(pd.unique(frame["chrom"])))
-    frame["_rank"] = frame["chrom"].map(ranks)
-    frame = frame.sort_values(["_rank", "pos", "ref", "alt"], kind="stable")
-    out = conform(frame.drop(columns="_rank"))
-    out.attrs = {"hotspot_hits": n_hits}
-    return out
-
-
-def _trim(
-    positions: np.ndarray, refs: np.ndarray, alts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Trim alleles and classify them; single-base pairs (most rows) are SNVs as they stand."""
-    n = len(positions)
-    single = (np.fromiter(map(len, refs), np.int64, n) == 1) & (
-        np.fromiter(map(len, alts), np.int64, n) == 1
-    )
-    trim_pos, trim_ref, trim_alt = positions.copy(), refs.copy(), alts.copy()
-    classes = np.full(n, "SNV", dtype=object)
-    for i in np.flatnonzero(~single).tolist():
-        trim_pos[i], trim_ref[i], trim_alt[i] = trim_alleles(int(positions[i]), refs[i], alts[i])
-        classes[i] = variant_class(trim_ref[i], trim_alt[i])
-    return trim_pos, trim_ref, trim_alt, classes
-
-
-def _other(genome: str) -> str:
-    return next(g for g in GENOMES if g != genome)
+def _upper(alleles: np.ndarray) -> np.ndarray:
+    """Return the alleles in upper case."""
+    codes, written = pd.factorize(alleles)
+    return np.array([a.upper() for a in written], dtype=object)[codes]
