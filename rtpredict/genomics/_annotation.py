@@ -189,6 +189,8 @@ class AnnotationReader:
         if self._allele_num is not None:
             slot = _numbered(fields[self._allele_num], slot, record, n_alts, first)
         kept = np.flatnonzero(slot >= 0)
+        if not len(kept):
+            return chosen
         picked = _flag(fields, self._pick, "1", kept)
         canonical = _flag(fields, self._canonical, "YES", kept) | _filled(fields, self._mane, kept)
         coding = _flag(fields, self._biotype, "protein_coding", kept)
