@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -217,30 +216,21 @@ class AnnotationReader:
         """Split records' entries into the fields read, by index (missing ones empty).
 
         Returns the fields of every entry and the position in ``texts`` each entry comes from.
-        When every entry has as many fields as the header declares (VEP and SnpEff write them
-        all), the whole text is split at once, with tab and newline marking entry and record
-        ends (neither can occur inside INFO); otherwise each entry is split on its own.
+        Fields past the last one read are left unsplit (VEP writes dozens per entry).
         """
         wanted = sorted({i for i in self._read if i is not None})
-        n_fields = len(self.fields)
-        joined = "\n".join(texts)
-        n_entries = joined.count(",") + len(texts)
-        pieces = joined.replace(",", "|\t|").replace("\n", "|\n|").split("|")
-        pieces.append("\n")
-        if n_fields >= self._width and len(pieces) == n_entries * (n_fields + 1):
-            ends = pieces[n_fields :: n_fields + 1]
-            if set(ends) <= {"\t", "\n"}:
-                ends_record = np.array(ends, dtype=object) == "\n"
-                owner = np.cumsum(ends_record) - ends_record
-                step = n_fields + 1
-                return {i: np.array(pieces[i::step], dtype=object) for i in wanted}, owner
-        counts = [text.count(",") + 1 for text in texts]
+        width = self._width
+        counts = np.fromiter((text.count(",") + 1 for text in texts), np.int64, len(texts))
         owner = np.repeat(np.arange(len(texts)), counts)
-        width, pad = self._width, "|" * self._width
-        parts = [(entry + pad).split("|", width) for entry in ",".join(texts).split(",")]
-        columns = zip(*map(itemgetter(*wanted), parts), strict=True)
-        fields = {i: np.array(c, dtype=object) for i, c in zip(wanted, columns, strict=True)}
-        return fields, owner
+        fields: list[str] = []
+        extend = fields.extend
+        for entry in ",".join(texts).split(","):
+            parts = entry.split("|", width)
+            if len(parts) < width:
+                parts += [""] * (width - len(parts))
+            extend(parts[:width])
+        table = np.array(fields, dtype=object).reshape(len(owner), width)
+        return {i: table[:, i] for i in wanted}, owner
 
     def _labels(
         self, refs: Sequence[str], alts: Sequence[str], n_alts: np.ndarray, first: np.ndarray

@@ -14,18 +14,23 @@ raises :class:`InputError`.
 
 Integer ``AD``/``DP`` are read for many records at once from their VCF text
 (:func:`vaf_from_counts`); the other sources need pysam's typed values, one record at a time
-(:class:`VafReader`).
+(:class:`VafReader`); :func:`allele_vafs` combines both for every alt allele.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import compress
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from rtpredict.errors import InputError
+from rtpredict.genomics._records import format_values
+
+#: what :meth:`VafReader.read` gives for one record: VAF per alt, depth, alt read count per alt
+VafValues = tuple[list[float | None], int | None, list[int | None]]
 
 _STRELKA_SNV = ("AU", "CU", "GU", "TU")
 
@@ -103,9 +108,7 @@ class VafReader:
             and (not self.has_dp or (formats["DP"] == "1" and types.get("DP") == "Integer"))
         )
 
-    def read(
-        self, record: Any, sample: int | None
-    ) -> tuple[list[float | None], int | None, list[int | None]]:
+    def read(self, record: Any, sample: int | None) -> VafValues:
         """Return the VAF and alt read count of each alt allele, and the depth, of one record."""
         n_alts = len(record.alts)
         call = record.samples[sample] if sample is not None else None
@@ -157,9 +160,7 @@ class VafReader:
         return [None] * n_alts, depth, [None] * n_alts
 
     @staticmethod
-    def _from_counts(
-        counts: list[int], depth: int | None
-    ) -> tuple[list[float | None], int | None, list[int | None]]:
+    def _from_counts(counts: list[int], depth: int | None) -> VafValues:
         total = sum(counts)
         fractions: list[float | None] = [c / total if total else None for c in counts[1:]]
         return fractions, depth if depth is not None else total, list(counts[1:])
@@ -223,3 +224,62 @@ def _integer(text: str | None) -> int | None:
     if text is None or not (text.isascii() and text.lstrip("-").isdigit()):
         return None
     return int(text)
+
+
+def allele_vafs(
+    records: Mapping[str, Any],
+    reader: VafReader,
+    typed: Mapping[int, VafValues],
+    reread: Callable[[set[int]], dict[int, VafValues]],
+) -> tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+    """Return VAF, depth and alt read count of every alt allele of many records.
+
+    Integer ``AD`` is read from the records' text (:func:`vaf_from_counts`) when the reader
+    allows; the other records take :meth:`VafReader.read`'s values, from ``typed`` or, for
+    records whose ``AD`` text was unusable, from ``reread``.
+
+    Parameters
+    ----------
+    records
+        ``number`` (each record's 0-based number in the file), ``n_alts``, and ``format`` and
+        ``call`` (FORMAT and tumour columns as text, None for a sites-only VCF).
+    reader
+        The VCF's VAF reader.
+    typed
+        :meth:`VafReader.read` values already read, by record number.
+    reread
+        Reads :meth:`VafReader.read` values of the given record numbers.
+
+    Returns
+    -------
+    tuple
+        Per alt allele, records in order: VAF (NaN unknown), depth and alt read count.
+    """
+    n_alts, numbers = records["n_alts"], records["number"]
+    first = np.cumsum(n_alts) - n_alts
+    total = int(n_alts.sum())
+    vaf = np.full(total, np.nan)
+    depth, alt_depth = np.zeros(total, np.int64), np.zeros(total, np.int64)
+    known_depth, known_alt = np.zeros(total, bool), np.zeros(total, bool)
+    if records["call"] is not None and reader.counts_from_text:
+        ad = format_values(records["format"], records["call"], "AD")
+        dp = format_values(records["format"], records["call"], "DP")
+        usable, fractions, alt_counts, depths = vaf_from_counts(ad, dp, n_alts)
+        rows = np.repeat(usable, n_alts)
+        vaf[rows], alt_depth[rows] = fractions, alt_counts
+        depth[rows] = np.repeat(depths, n_alts[usable])
+        known_depth[rows] = known_alt[rows] = True
+        missing = set(numbers[~usable].tolist())
+        typed = {**typed, **reread(missing)} if missing else typed
+    for i in np.flatnonzero(np.isin(numbers, list(typed))).tolist():
+        fractions_i, depth_i, alt_i = typed[int(numbers[i])]
+        rows = slice(first[i], first[i] + n_alts[i])
+        vaf[rows] = [np.nan if f is None else f for f in fractions_i]
+        depth[rows], known_depth[rows] = depth_i or 0, depth_i is not None
+        alt_depth[rows] = [0 if a is None else a for a in alt_i]
+        known_alt[rows] = [a is not None for a in alt_i]
+    return (
+        vaf,
+        pd.arrays.IntegerArray(depth, ~known_depth),
+        pd.arrays.IntegerArray(alt_depth, ~known_alt),
+    )

@@ -1,4 +1,11 @@
-"""Read one tumour's somatic VCF into the standard variants table, through ``pysam.VariantFile``."""
+"""Read one tumour's somatic VCF into the standard variants table, through ``pysam.VariantFile``.
+
+htslib parses and checks every record; the loop keeps each record's text as htslib writes it,
+and the columns, VAF and CSQ/ANN choice of all records are then worked out at once
+(:mod:`~rtpredict.genomics._records`, :mod:`~rtpredict.genomics._vaf`,
+:mod:`~rtpredict.genomics._annotation`). VAF sources that need pysam's typed values (FORMAT/AF
+floats, Strelka counts, user-named fields) are read record by record.
+"""
 
 from __future__ import annotations
 
@@ -29,17 +36,14 @@ from rtpredict.genomics._records import (
     INFO,
     POS,
     REF,
-    format_values,
     info_values,
     split_records,
 )
 from rtpredict.genomics._resources import GENOMES
 from rtpredict.genomics._tumour_sample import tumour_column
-from rtpredict.genomics._vaf import VafReader, vaf_from_counts
+from rtpredict.genomics._vaf import VafReader, VafValues, allele_vafs
 
 logger = logging.getLogger(__name__)
-#: what :meth:`VafReader.read` returns for one record: VAF per alt, depth, alt read count per alt
-_Vaf = tuple[list[float | None], int | None, list[int | None]]
 
 
 @contextlib.contextmanager
@@ -162,7 +166,7 @@ def read_somatic_vcf(
             context = _Context(source, len(str(header).splitlines()), column, vaf)
             lines, typed = _collect(vcf, context, pass_only)
         records = _kept_records(lines, column, pass_only)
-        vafs = _vafs(records, typed, context, readable)
+        vafs = allele_vafs(records, vaf, typed, lambda wanted: _reread(readable, wanted, context))
     alleles = _alleles(records, vafs, annotation)
     variants = finish_variants(
         alleles, genome, annotation.key if annotation is not None else None, source
@@ -205,7 +209,9 @@ class _Context(NamedTuple):
         )
 
 
-def _collect(vcf: Any, context: _Context, pass_only: bool) -> tuple[list[str], dict[int, _Vaf]]:
+def _collect(
+    vcf: Any, context: _Context, pass_only: bool
+) -> tuple[list[str], dict[int, VafValues]]:
     """Stream the records: each one's text, and the VAF of kept ones where text will not do.
 
     The VAF is read through pysam, record by record, when the header's fields rule out reading
@@ -213,7 +219,7 @@ def _collect(vcf: Any, context: _Context, pass_only: bool) -> tuple[list[str], d
     names it). Keys of the returned dict are 0-based record numbers.
     """
     lines: list[str] = []
-    typed: dict[int, _Vaf] = {}
+    typed: dict[int, VafValues] = {}
     column, vaf, source = context.column, context.vaf, context.source
     per_record = column is not None and not vaf.counts_from_text
     min_tabs = 0 if column is None else FORMAT + 1 + column
@@ -260,65 +266,26 @@ def _kept_records(lines: list[str], column: int | None, pass_only: bool) -> dict
     kept = table[:, ALT] != "."
     if pass_only:
         kept &= (filters == "PASS") | (filters == ".")
-    table = table[kept]
-    alt_text = table[:, ALT].tolist()
-    chroms, names = pd.factorize(table[:, CHROM])
+    rows = slice(None) if kept.all() else kept
+    alt_text = table[rows, ALT].tolist()
+    chroms, names = pd.factorize(table[rows, CHROM])
     return {
         "number": np.flatnonzero(kept),
         "chrom": np.array([normalise_contig(c) for c in names], dtype=object)[chroms],
-        "pos": table[:, POS].astype(np.int64),
-        "ref": table[:, REF],
+        "pos": table[rows, POS].astype(np.int64),
+        "ref": table[rows, REF],
         "alts": np.array(",".join(alt_text).split(",") if alt_text else [], dtype=object),
         "n_alts": np.fromiter((t.count(",") + 1 for t in alt_text), np.int64, len(alt_text)),
-        "filter": table[:, FILTER],
-        "info": table[:, INFO],
-        "format": table[:, FORMAT] if column is not None else None,
-        "call": table[:, FORMAT + 1 + column] if column is not None else None,
+        "filter": table[rows, FILTER],
+        "info": table[rows, INFO],
+        "format": table[rows, FORMAT] if column is not None else None,
+        "call": table[rows, FORMAT + 1 + column] if column is not None else None,
     }
 
 
-def _vafs(
-    records: dict[str, Any], typed: dict[int, _Vaf], context: _Context, path: Path
-) -> tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
-    """Return VAF, depth and alt read count of every alt allele of the kept records.
-
-    Integer ``AD`` is read from the text; other records get :meth:`VafReader.read`'s values,
-    from ``typed`` or from a second pass over ``path`` for those whose ``AD`` was unusable.
-    """
-    n_alts = records["n_alts"]
-    first = np.cumsum(n_alts) - n_alts
-    total = int(n_alts.sum())
-    vaf = np.full(total, np.nan)
-    depth, alt_depth = np.zeros(total, np.int64), np.zeros(total, np.int64)
-    known_depth, known_alt = np.zeros(total, bool), np.zeros(total, bool)
-    numbers = records["number"]
-    if context.column is not None and context.vaf.counts_from_text:
-        ad = format_values(records["format"], records["call"], "AD")
-        dp = format_values(records["format"], records["call"], "DP")
-        usable, fractions, alt_counts, depths = vaf_from_counts(ad, dp, n_alts)
-        rows = np.repeat(usable, n_alts)
-        vaf[rows], alt_depth[rows] = fractions, alt_counts
-        depth[rows] = np.repeat(depths, n_alts[usable])
-        known_depth[rows] = known_alt[rows] = True
-        missing = numbers[~usable]
-        typed = typed | _reread(path, set(missing.tolist()), context) if len(missing) else typed
-    for i in np.flatnonzero(np.isin(numbers, list(typed))).tolist():
-        fractions_i, depth_i, alt_i = typed[int(numbers[i])]
-        rows = slice(first[i], first[i] + n_alts[i])
-        vaf[rows] = [np.nan if f is None else f for f in fractions_i]
-        depth[rows], known_depth[rows] = depth_i or 0, depth_i is not None
-        alt_depth[rows] = [0 if a is None else a for a in alt_i]
-        known_alt[rows] = [a is not None for a in alt_i]
-    return (
-        vaf,
-        pd.arrays.IntegerArray(depth, ~known_depth),
-        pd.arrays.IntegerArray(alt_depth, ~known_alt),
-    )
-
-
-def _reread(path: Path, wanted: set[int], context: _Context) -> dict[int, _Vaf]:
+def _reread(path: Path, wanted: set[int], context: _Context) -> dict[int, VafValues]:
     """Read the VAF of the wanted records (0-based numbers) through pysam's typed values."""
-    found: dict[int, _Vaf] = {}
+    found: dict[int, VafValues] = {}
     with pysam.VariantFile(str(path)) as vcf:
         for n, record in enumerate(vcf):
             if n in wanted:
