@@ -322,10 +322,13 @@ def test_benchmark_vcf_reads_like_a_plain_pysam_loop(tmp_path):
     assert variants["vaf"].between(0, 1).all()
 
 
-def test_mixed_records_read_in_one_pass_match_record_by_record_values():
+@pytest.mark.parametrize("block", [4096, 3, 1])
+def test_mixed_records_read_in_one_pass_match_record_by_record_values(monkeypatch, block):
     """Records that take every path of the batch reader: VAF from AD text, from FORMAT/AF
     (a second pysam pass), none; CSQ by PICK, CANONICAL, ALLELE_NUM, VEP indel alleles and
-    severity; symbolic and ``*`` alleles dropped; an out-of-order record sorted into place."""
+    severity; symbolic and ``*`` alleles dropped; an out-of-order record sorted into place;
+    the same in blocks of any size."""
+    monkeypatch.setattr("rtpredict.genomics._vcf._BLOCK", block)
     variants = read_somatic_vcf(VCF / "mixed_records.vcf", pass_only=False)
     columns = ["pos", "alt", "gene", "consequence", "protein_change", "vaf", "depth"]
     columns += ["alt_depth", "filter"]

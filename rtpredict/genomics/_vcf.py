@@ -15,7 +15,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,7 +24,7 @@ import pandas as pd
 import pysam
 
 from rtpredict.errors import InputError
-from rtpredict.genomics._annotation import AnnotationReader, no_annotations
+from rtpredict.genomics._annotation import AnnotationReader, Annotations, no_annotations
 from rtpredict.genomics._build import check_genome, check_header_build, infer_genome
 from rtpredict.genomics._contigs import normalise_contig
 from rtpredict.genomics._enrich import finish_variants
@@ -44,6 +44,8 @@ from rtpredict.genomics._tumour_sample import tumour_column
 from rtpredict.genomics._vaf import VafReader, VafValues, allele_vafs
 
 logger = logging.getLogger(__name__)
+#: records worked out together: their text fits in the CPU's cache
+_BLOCK = 4096
 
 
 @contextlib.contextmanager
@@ -164,10 +166,18 @@ def read_somatic_vcf(
                 {k: v.description or "" for k, v in header.info.items() if k in ("CSQ", "ANN")}
             )
             context = _Context(source, len(str(header).splitlines()), column, vaf)
-            lines, typed = _collect(vcf, context, pass_only)
-        records = _kept_records(lines, column, pass_only)
+            blocks: list[dict[str, Any]] = []
+            n_records, typed = _collect(
+                vcf,
+                context,
+                pass_only,
+                lambda lines, first: blocks.append(
+                    _kept_records(lines, first, column, pass_only, annotation)
+                ),
+            )
+        records = _concatenate(blocks)
         vafs = allele_vafs(records, vaf, typed, lambda wanted: _reread(readable, wanted, context))
-    alleles = _alleles(records, vafs, annotation)
+    alleles = _alleles(records, vafs)
     variants = finish_variants(
         alleles, genome, annotation.key if annotation is not None else None, source
     )
@@ -176,7 +186,7 @@ def read_somatic_vcf(
         "sample_column": None if column is None else column + 1,  # names may identify a patient
         "genome": genome,
         "annotation": annotation.key if annotation is not None else None,
-        "records": len(lines),
+        "records": n_records,
     } | variants.attrs
     return variants
 
@@ -210,13 +220,19 @@ class _Context(NamedTuple):
 
 
 def _collect(
-    vcf: Any, context: _Context, pass_only: bool
-) -> tuple[list[str], dict[int, VafValues]]:
-    """Stream the records: each one's text, and the VAF of kept ones where text will not do.
+    vcf: Any,
+    context: _Context,
+    pass_only: bool,
+    on_block: Callable[[list[str], int], None],
+) -> tuple[int, dict[int, VafValues]]:
+    """Stream the records: hand on their text in blocks, and the VAF where text will not do.
 
-    The VAF is read through pysam, record by record, when the header's fields rule out reading
-    it from text, and for a kept record whose line lacks the tumour column (pysam's error then
-    names it). Keys of the returned dict are 0-based record numbers.
+    ``on_block`` gets the text of each block of records and the 0-based number of its first
+    record: a block is worked out while its text is still in the CPU's cache, and the text of
+    the whole file is never held. The VAF is read through pysam, record by record, when the
+    header's fields rule out reading it from text, and for a kept record whose line lacks the
+    tumour column (pysam's error then names it). Returns the number of records and those VAF
+    values by 0-based record number.
     """
     lines: list[str] = []
     typed: dict[int, VafValues] = {}
@@ -248,7 +264,11 @@ def _collect(
             raise
         except (TypeError, ValueError, KeyError, IndexError) as err:
             raise context.malformed(n, record, err) from None
-    return lines, typed
+        if len(lines) == _BLOCK:
+            on_block(lines, n - _BLOCK)
+            lines = []
+    on_block(lines, n - len(lines))
+    return n, typed
 
 
 def _kept(record: Any, pass_only: bool) -> bool:
@@ -258,8 +278,17 @@ def _kept(record: Any, pass_only: bool) -> bool:
     return not pass_only or record.filter.keys() in ([], ["PASS"])
 
 
-def _kept_records(lines: list[str], column: int | None, pass_only: bool) -> dict[str, Any]:
-    """Split the kept records' text into columns; ``number`` is each one's 0-based number."""
+def _kept_records(
+    lines: list[str],
+    first: int,
+    column: int | None,
+    pass_only: bool,
+    annotation: AnnotationReader | None,
+) -> dict[str, Any]:
+    """Split the kept records' text into columns and choose each alt allele's annotation.
+
+    ``number`` is each record's 0-based number in the file, ``first`` that of ``lines[0]``.
+    """
     n_columns = INFO + 1 if column is None else FORMAT + 2 + column
     table = split_records(lines, n_columns)
     filters = table[:, FILTER]
@@ -269,17 +298,33 @@ def _kept_records(lines: list[str], column: int | None, pass_only: bool) -> dict
     rows = slice(None) if kept.all() else kept
     alt_text = table[rows, ALT].tolist()
     chroms, names = pd.factorize(table[rows, CHROM])
+    alts = np.array(",".join(alt_text).split(",") if alt_text else [], dtype=object)
+    n_alts = np.fromiter((t.count(",") + 1 for t in alt_text), np.int64, len(alt_text))
+    refs = table[rows, REF]
+    if annotation is not None:
+        values = info_values(table[rows, INFO], annotation.key)
+        chosen = annotation.choose(values, refs.tolist(), alts.tolist(), n_alts)
+    else:
+        chosen = no_annotations(len(alts))
     return {
-        "number": np.flatnonzero(kept),
+        "number": np.flatnonzero(kept) + first,
         "chrom": np.array([normalise_contig(c) for c in names], dtype=object)[chroms],
         "pos": table[rows, POS].astype(np.int64),
-        "ref": table[rows, REF],
-        "alts": np.array(",".join(alt_text).split(",") if alt_text else [], dtype=object),
-        "n_alts": np.fromiter((t.count(",") + 1 for t in alt_text), np.int64, len(alt_text)),
+        "ref": refs,
+        "alts": alts,
+        "n_alts": n_alts,
         "filter": table[rows, FILTER],
-        "info": table[rows, INFO],
         "format": table[rows, FORMAT] if column is not None else None,
         "call": table[rows, FORMAT + 1 + column] if column is not None else None,
+        **chosen._asdict(),
+    }
+
+
+def _concatenate(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Join the columns of the blocks of records."""
+    return {
+        key: None if value is None else np.concatenate([block[key] for block in blocks])
+        for key, value in blocks[0].items()
     }
 
 
@@ -303,15 +348,9 @@ def _reread(path: Path, wanted: set[int], context: _Context) -> dict[int, VafVal
 def _alleles(
     records: dict[str, Any],
     vafs: tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray],
-    annotation: AnnotationReader | None,
 ) -> dict[str, Any]:
     """Return one array per column, one entry per kept alt allele (symbolic ones dropped)."""
     n_alts, flat = records["n_alts"], records["alts"]
-    if annotation is not None:
-        values = info_values(records["info"], annotation.key)
-        chosen = annotation.choose(values, records["ref"].tolist(), flat.tolist(), n_alts)
-    else:
-        chosen = no_annotations(len(flat))
     codes, written = pd.factorize(flat)
     symbolic = [a in ("*", ".") or a.startswith("<") or "[" in a or "]" in a for a in written]
     keep = ~np.array(symbolic, dtype=bool)[codes]
@@ -325,7 +364,7 @@ def _alleles(
         "vaf": vaf[keep],
         "depth": depth[keep],
         "alt_depth": alt_depth[keep],
-        **{name: values[keep] for name, values in chosen._asdict().items()},
+        **{name: records[name][keep] for name in Annotations._fields},
     }
 
 
