@@ -367,3 +367,21 @@ def test_mixed_records_read_in_one_pass_match_record_by_record_values(monkeypatc
         21,
         7675088,
     ]
+
+
+def test_bytes_that_are_not_utf8_in_fields_the_reader_ignores(tmp_path):
+    """A Latin-1 ID or unused INFO value must not stop the reader, which never reads them."""
+    lines = (VCF / "mutect2_csq.vcf").read_bytes().split(b"\n")
+    first = next(i for i, line in enumerate(lines) if not line.startswith(b"#"))
+    fields = lines[first].split(b"\t")
+    fields[2] = b"caf\xe9"
+    lines[first] = b"\t".join(fields)
+    fields = lines[first + 1].split(b"\t")
+    fields[7] = b"NOTE=\xe9t\xe9;" + fields[7]
+    lines[first + 1] = b"\t".join(fields)
+    latin1 = tmp_path / "latin1.vcf"
+    latin1.write_bytes(b"\n".join(lines))
+    for pass_only in (True, False):
+        got = read_somatic_vcf(latin1, pass_only=pass_only)
+        expected = read_somatic_vcf(VCF / "mutect2_csq.vcf", pass_only=pass_only)
+        pd.testing.assert_frame_equal(got, expected)

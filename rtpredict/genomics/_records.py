@@ -72,8 +72,10 @@ def info_values(info: Sequence[str], key: str) -> list[str | None]:
     return values
 
 
-def format_values(formats: Sequence[str], calls: Sequence[str], key: str) -> list[str | None]:
-    """Return one FORMAT field of one sample in each record, None where the record lacks it.
+def format_values(
+    formats: Sequence[str], calls: Sequence[str], keys: Sequence[str]
+) -> list[list[str | None]]:
+    """Return FORMAT fields of one sample in each record, None where a record lacks one.
 
     Parameters
     ----------
@@ -81,24 +83,23 @@ def format_values(formats: Sequence[str], calls: Sequence[str], key: str) -> lis
         Each record's FORMAT column (``GT:AD:DP``).
     calls
         Each record's column of the sample (``0/1:30,12:42``).
-    key
-        The FORMAT key, e.g. ``AD``.
+    keys
+        The FORMAT keys, e.g. ``["AD", "DP"]``.
 
     Returns
     -------
     list
-        The value text of the field, or None.
+        Per key, the value text of the field in each record, or None.
     """
-    where: dict[str, int] = {}
+    where: dict[str, list[int]] = {}
     for text in set(formats):
-        keys = text.split(":")
-        where[text] = keys.index(key) if key in keys else -1
-    values: list[str | None] = []
+        names = text.split(":")
+        where[text] = [names.index(key) if key in names else -1 for key in keys]
+    values: list[list[str | None]] = [[] for _ in keys]
+    appends = [column.append for column in values]
     for text, call in zip(formats, calls, strict=True):
-        index = where[text]
-        if index < 0:
-            values.append(None)
-            continue
-        parts = call.split(":", index + 1)
-        values.append(parts[index] if index < len(parts) else None)
+        indices = where[text]
+        parts = call.split(":", max(indices) + 1)
+        for append, index in zip(appends, indices, strict=True):
+            append(parts[index] if 0 <= index < len(parts) else None)
     return values

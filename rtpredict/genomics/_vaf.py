@@ -262,14 +262,13 @@ def allele_vafs(
     depth, alt_depth = np.zeros(total, np.int64), np.zeros(total, np.int64)
     known_depth, known_alt = np.zeros(total, bool), np.zeros(total, bool)
     if records["call"] is not None and reader.counts_from_text:
-        ad = format_values(records["format"], records["call"], "AD")
-        dp = format_values(records["format"], records["call"], "DP")
+        ad, dp = format_values(records["format"], records["call"], ["AD", "DP"])
         usable, fractions, alt_counts, depths = vaf_from_counts(ad, dp, n_alts)
         rows = np.repeat(usable, n_alts)
         vaf[rows], alt_depth[rows] = fractions, alt_counts
         depth[rows] = np.repeat(depths, n_alts[usable])
         known_depth[rows] = known_alt[rows] = True
-        missing = set(numbers[~usable].tolist())
+        missing = set(numbers[~usable].tolist()) - typed.keys()
         typed = {**typed, **reread(missing)} if missing else typed
     for i in np.flatnonzero(np.isin(numbers, list(typed))).tolist():
         fractions_i, depth_i, alt_i = typed[int(numbers[i])]

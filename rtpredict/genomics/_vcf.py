@@ -165,7 +165,8 @@ def read_somatic_vcf(
             annotation = AnnotationReader.from_header(
                 {k: v.description or "" for k, v in header.info.items() if k in ("CSQ", "ANN")}
             )
-            context = _Context(source, len(str(header).splitlines()), column, vaf)
+            key = annotation.key if annotation is not None else None
+            context = _Context(source, len(str(header).splitlines()), column, vaf, key)
             blocks: list[dict[str, Any]] = []
             n_records, typed = _collect(
                 vcf,
@@ -210,6 +211,7 @@ class _Context(NamedTuple):
     n_header_lines: int
     column: int | None
     vaf: VafReader
+    annotation_key: str | None
 
     def malformed(self, n: int, record: Any, err: Exception) -> InputError:
         """The error for record ``n`` (1-based) that pysam read but that makes no sense."""
@@ -256,7 +258,10 @@ def _collect(
             ) from None
         n += 1
         try:
-            line = str(record)
+            try:
+                line = str(record)
+            except UnicodeDecodeError:
+                line = _used_fields(record, n - 1, context, pass_only, typed)
             lines.append(line)
             if (per_record or line.count("\t") < min_tabs) and _kept(record, pass_only):
                 typed[n - 1] = vaf.read(record, column)
@@ -269,6 +274,30 @@ def _collect(
             lines = []
     on_block(lines, n - len(lines))
     return n, typed
+
+
+def _used_fields(
+    record: Any, number: int, context: _Context, pass_only: bool, typed: dict[int, VafValues]
+) -> str:
+    """Return a record's line with only the fields the reader uses, the others ``.``.
+
+    For a record that is not UTF-8 throughout (a Latin-1 ID, say), so that fields the reader
+    never reads cannot stop it; its VAF, if kept, goes into ``typed``.
+    """
+    kept = _kept(record, pass_only)
+    info = None
+    if kept and context.annotation_key is not None:
+        info = record.info.get(context.annotation_key)
+    if info:
+        info = f"{context.annotation_key}={info if isinstance(info, str) else ','.join(info)}"
+    alts = ",".join(record.alts) if record.alts else "."
+    filters = ";".join(record.filter.keys()) or "."
+    columns = [record.contig, str(record.pos), ".", record.ref, alts, ".", filters, info or "."]
+    if context.column is not None:
+        if kept:
+            typed[number] = context.vaf.read(record, context.column)
+        columns += ["."] * (2 + context.column)
+    return "\t".join(columns) + "\n"
 
 
 def _kept(record: Any, pass_only: bool) -> bool:
