@@ -111,7 +111,7 @@ def _format_fields(description: str) -> list[str]:
 
 
 class AnnotationReader:
-    """Choose one annotation per alternate allele from a record's CSQ or ANN entries."""
+    """Choose one annotation per alternate allele from records' CSQ or ANN entries."""
 
     def __init__(self, key: str, fields: list[str]) -> None:
         self.key = key
@@ -283,7 +283,9 @@ def _column(fields: dict[int, np.ndarray], index: int | None, rows: np.ndarray) 
     return np.full(len(rows), "", dtype=object) if index is None else fields[index][rows]
 
 
-def _flag(fields: dict[int, np.ndarray], index: int | None, value: str, rows: np.ndarray):
+def _flag(
+    fields: dict[int, np.ndarray], index: int | None, value: str, rows: np.ndarray
+) -> np.ndarray:
     """Return whether the field equals ``value`` in each of the given entries."""
     if index is None:
         return np.zeros(len(rows), bool)
