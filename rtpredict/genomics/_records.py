@@ -1,14 +1,19 @@
-"""Split VCF records, as htslib writes them out, into the columns the variant reader uses.
+"""VCF records, as htslib writes them out, as columns: one row per kept record, then per allele.
 
 htslib has parsed and checked every record before its text reaches these functions, so each line
-has the fixed VCF columns, tab-separated, and FORMAT keys match the sample's values one to one.
+has the VCF columns, tab-separated, and no value holds a tab or a newline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from rtpredict.genomics._annotation import AnnotationReader, Annotations, no_annotations
+from rtpredict.genomics._contigs import normalise_contig
 
 #: 0-based VCF columns
 CHROM, POS, REF, ALT, FILTER, INFO, FORMAT = 0, 1, 3, 4, 6, 7, 8
@@ -103,3 +108,82 @@ def format_values(
         for append, index in zip(appends, indices, strict=True):
             append(parts[index] if 0 <= index < len(parts) else None)
     return values
+
+
+def kept_records(
+    lines: list[str],
+    first: int,
+    column: int | None,
+    pass_only: bool,
+    annotation: AnnotationReader | None,
+) -> dict[str, Any]:
+    """Split the kept records' text into columns and choose each alt allele's annotation.
+
+    ``number`` is each record's 0-based number in the file, ``first`` that of ``lines[0]``.
+    """
+    n_columns = INFO + 1 if column is None else FORMAT + 2 + column
+    table = split_records(lines, n_columns)
+    filters = table[:, FILTER]
+    kept = table[:, ALT] != "."
+    if pass_only:
+        kept &= (filters == "PASS") | (filters == ".")
+    rows = slice(None) if kept.all() else kept
+    alt_text = table[rows, ALT].tolist()
+    chroms, names = pd.factorize(table[rows, CHROM])
+    alts = np.array(",".join(alt_text).split(",") if alt_text else [], dtype=object)
+    n_alts = np.fromiter((t.count(",") + 1 for t in alt_text), np.int64, len(alt_text))
+    refs = table[rows, REF]
+    if annotation is not None:
+        values = info_values(table[rows, INFO], annotation.key)
+        chosen = annotation.choose(values, refs.tolist(), alts.tolist(), n_alts)
+    else:
+        chosen = no_annotations(len(alts))
+    return {
+        "number": np.flatnonzero(kept) + first,
+        "chrom": np.array([normalise_contig(c) for c in names], dtype=object)[chroms],
+        "pos": table[rows, POS].astype(np.int64),
+        "ref": refs,
+        "alts": alts,
+        "n_alts": n_alts,
+        "filter": table[rows, FILTER],
+        "format": table[rows, FORMAT] if column is not None else None,
+        "call": table[rows, FORMAT + 1 + column] if column is not None else None,
+        **chosen._asdict(),
+    }
+
+
+def concatenate(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Join the columns of the blocks of records."""
+    return {
+        key: None if value is None else np.concatenate([block[key] for block in blocks])
+        for key, value in blocks[0].items()
+    }
+
+
+def allele_rows(
+    records: dict[str, Any],
+    vafs: tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray],
+) -> dict[str, Any]:
+    """Return one array per column, one entry per kept alt allele (symbolic ones dropped)."""
+    n_alts, flat = records["n_alts"], records["alts"]
+    codes, written = pd.factorize(flat)
+    symbolic = [a in ("*", ".") or a.startswith("<") or "[" in a or "]" in a for a in written]
+    keep = ~np.array(symbolic, dtype=bool)[codes]
+    vaf, depth, alt_depth = vafs
+    return {
+        "chrom": np.repeat(records["chrom"], n_alts)[keep],
+        "pos": np.repeat(records["pos"], n_alts)[keep],
+        "ref": _upper(np.repeat(records["ref"], n_alts)[keep]),
+        "alt": _upper(flat[keep]),
+        "filter": np.repeat(records["filter"], n_alts)[keep],
+        "vaf": vaf[keep],
+        "depth": depth[keep],
+        "alt_depth": alt_depth[keep],
+        **{name: records[name][keep] for name in Annotations._fields},
+    }
+
+
+def _upper(alleles: np.ndarray) -> np.ndarray:
+    """Return the alleles in upper case."""
+    codes, written = pd.factorize(alleles)
+    return np.array([a.upper() for a in written], dtype=object)[codes]

@@ -213,17 +213,9 @@ def vaf_from_counts(
     per_alt = np.repeat(totals, widths - 1)
     vaf = np.full(len(alt_depth), np.nan)
     np.divide(alt_depth, per_alt, out=vaf, where=per_alt != 0)
-    given = [_integer(text) for text in compress(dp, usable)]
-    pairs = zip(given, totals.tolist(), strict=True)
-    depth = np.array([total if d is None else d for d, total in pairs])
-    return usable, vaf, alt_depth, depth.astype(np.int64)
-
-
-def _integer(text: str | None) -> int | None:
-    """Return a single integer written in VCF text, None for missing or several values."""
-    if text is None or not (text.isascii() and text.lstrip("-").isdigit()):
-        return None
-    return int(text)
+    given = pd.to_numeric(np.asarray(dp, dtype=object)[usable], errors="coerce")
+    depth = np.where(np.isnan(given), totals, np.nan_to_num(given)).astype(np.int64)
+    return usable, vaf, alt_depth, depth
 
 
 def allele_vafs(

@@ -19,26 +19,14 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 import pysam
 
 from rtpredict.errors import InputError
-from rtpredict.genomics._annotation import AnnotationReader, Annotations, no_annotations
+from rtpredict.genomics._annotation import AnnotationReader
 from rtpredict.genomics._build import check_genome, check_header_build, infer_genome
-from rtpredict.genomics._contigs import normalise_contig
 from rtpredict.genomics._enrich import finish_variants
-from rtpredict.genomics._records import (
-    ALT,
-    CHROM,
-    FILTER,
-    FORMAT,
-    INFO,
-    POS,
-    REF,
-    info_values,
-    split_records,
-)
+from rtpredict.genomics._records import FORMAT, allele_rows, concatenate, kept_records
 from rtpredict.genomics._resources import GENOMES
 from rtpredict.genomics._tumour_sample import tumour_column
 from rtpredict.genomics._vaf import VafReader, VafValues, allele_vafs
@@ -173,12 +161,12 @@ def read_somatic_vcf(
                 context,
                 pass_only,
                 lambda lines, first: blocks.append(
-                    _kept_records(lines, first, column, pass_only, annotation)
+                    kept_records(lines, first, column, pass_only, annotation)
                 ),
             )
-        records = _concatenate(blocks)
+        records = concatenate(blocks)
         vafs = allele_vafs(records, vaf, typed, lambda wanted: _reread(readable, wanted, context))
-    alleles = _alleles(records, vafs)
+    alleles = allele_rows(records, vafs)
     variants = finish_variants(
         alleles, genome, annotation.key if annotation is not None else None, source
     )
@@ -307,56 +295,6 @@ def _kept(record: Any, pass_only: bool) -> bool:
     return not pass_only or record.filter.keys() in ([], ["PASS"])
 
 
-def _kept_records(
-    lines: list[str],
-    first: int,
-    column: int | None,
-    pass_only: bool,
-    annotation: AnnotationReader | None,
-) -> dict[str, Any]:
-    """Split the kept records' text into columns and choose each alt allele's annotation.
-
-    ``number`` is each record's 0-based number in the file, ``first`` that of ``lines[0]``.
-    """
-    n_columns = INFO + 1 if column is None else FORMAT + 2 + column
-    table = split_records(lines, n_columns)
-    filters = table[:, FILTER]
-    kept = table[:, ALT] != "."
-    if pass_only:
-        kept &= (filters == "PASS") | (filters == ".")
-    rows = slice(None) if kept.all() else kept
-    alt_text = table[rows, ALT].tolist()
-    chroms, names = pd.factorize(table[rows, CHROM])
-    alts = np.array(",".join(alt_text).split(",") if alt_text else [], dtype=object)
-    n_alts = np.fromiter((t.count(",") + 1 for t in alt_text), np.int64, len(alt_text))
-    refs = table[rows, REF]
-    if annotation is not None:
-        values = info_values(table[rows, INFO], annotation.key)
-        chosen = annotation.choose(values, refs.tolist(), alts.tolist(), n_alts)
-    else:
-        chosen = no_annotations(len(alts))
-    return {
-        "number": np.flatnonzero(kept) + first,
-        "chrom": np.array([normalise_contig(c) for c in names], dtype=object)[chroms],
-        "pos": table[rows, POS].astype(np.int64),
-        "ref": refs,
-        "alts": alts,
-        "n_alts": n_alts,
-        "filter": table[rows, FILTER],
-        "format": table[rows, FORMAT] if column is not None else None,
-        "call": table[rows, FORMAT + 1 + column] if column is not None else None,
-        **chosen._asdict(),
-    }
-
-
-def _concatenate(blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    """Join the columns of the blocks of records."""
-    return {
-        key: None if value is None else np.concatenate([block[key] for block in blocks])
-        for key, value in blocks[0].items()
-    }
-
-
 def _reread(path: Path, wanted: set[int], context: _Context) -> dict[int, VafValues]:
     """Read the VAF of the wanted records (0-based numbers) through pysam's typed values."""
     found: dict[int, VafValues] = {}
@@ -372,32 +310,3 @@ def _reread(path: Path, wanted: set[int], context: _Context) -> dict[int, VafVal
                 if len(found) == len(wanted):
                     break
     return found
-
-
-def _alleles(
-    records: dict[str, Any],
-    vafs: tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray],
-) -> dict[str, Any]:
-    """Return one array per column, one entry per kept alt allele (symbolic ones dropped)."""
-    n_alts, flat = records["n_alts"], records["alts"]
-    codes, written = pd.factorize(flat)
-    symbolic = [a in ("*", ".") or a.startswith("<") or "[" in a or "]" in a for a in written]
-    keep = ~np.array(symbolic, dtype=bool)[codes]
-    vaf, depth, alt_depth = vafs
-    return {
-        "chrom": np.repeat(records["chrom"], n_alts)[keep],
-        "pos": np.repeat(records["pos"], n_alts)[keep],
-        "ref": _upper(np.repeat(records["ref"], n_alts)[keep]),
-        "alt": _upper(flat[keep]),
-        "filter": np.repeat(records["filter"], n_alts)[keep],
-        "vaf": vaf[keep],
-        "depth": depth[keep],
-        "alt_depth": alt_depth[keep],
-        **{name: records[name][keep] for name in Annotations._fields},
-    }
-
-
-def _upper(alleles: np.ndarray) -> np.ndarray:
-    """Return the alleles in upper case."""
-    codes, written = pd.factorize(alleles)
-    return np.array([a.upper() for a in written], dtype=object)[codes]
