@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
 from rtpredict.genomics._alleles import maf_insertion_to_trimmed, trim_alleles, variant_class
@@ -24,6 +27,15 @@ def reader(fields: str, key: str = "CSQ") -> AnnotationReader:
     return AnnotationReader.from_header(
         {key: f"Consequence annotations from Ensembl VEP. Format: {fields}"}
     )
+
+
+def annotate(annotation: AnnotationReader, entries, ref: str, alts: tuple[str, ...]) -> list:
+    """The chosen annotation of each alt of one record (None: no entry of that alt chosen)."""
+    value = ",".join(entries) if entries else None
+    chosen = annotation.choose([value], [ref], list(alts), np.array([len(alts)]))
+    fields = [dict(zip(chosen._fields, row, strict=True)) for row in zip(*chosen, strict=True)]
+    rows = [SimpleNamespace(**values) for values in fields]
+    return [None if all(v is None for v in vars(row).values()) else row for row in rows]
 
 
 @pytest.mark.parametrize(
@@ -69,7 +81,7 @@ def test_pick_flag_beats_severity_and_allele_num_beats_allele_string():
         # ALLELE_NUM=2: belongs to the second alt although its Allele string says T
         "T|synonymous_variant|LOW|GENEC|G3|Transcript|T3|protein_coding|p.Arg3%3D|||2",
     )
-    first, second = csq.annotate(entries, "C", ("T", "G"))
+    first, second = annotate(csq, entries, "C", ("T", "G"))
     assert first.gene == "GENEB"
     assert first.consequence == "missense_variant"
     assert second.gene == "GENEC"
@@ -82,18 +94,18 @@ def test_canonical_beats_severity_then_protein_coding_then_severity():
         "T|stop_gained|HIGH|A|G|Transcript|T1|nonsense_mediated_decay|p.Arg1Ter|||",
         "T|intron_variant|MODIFIER|B|G|Transcript|T2|protein_coding||YES||",
     )
-    assert csq.annotate(entries, "C", ("T",))[0].gene == "B"
+    assert annotate(csq, entries, "C", ("T",))[0].gene == "B"
     no_canonical = (
         "T|stop_gained|HIGH|A|G|Transcript|T1|nonsense_mediated_decay|p.Arg1Ter|||",
         "T|missense_variant|MODERATE|B|G|Transcript|T2|protein_coding|p.Arg1His|||",
         "T|stop_lost|HIGH|C|G|Transcript|T3|protein_coding|p.Ter1Arg|||",
     )
-    assert csq.annotate(no_canonical, "C", ("T",))[0].gene == "C"
+    assert annotate(csq, no_canonical, "C", ("T",))[0].gene == "C"
 
 
 def test_ampersand_terms_take_most_severe_and_missing_impact_is_derived():
     csq = reader("Allele|Consequence|SYMBOL")
-    (chosen,) = csq.annotate(("T|splice_region_variant&missense_variant|TP53",), "C", ("T",))
+    (chosen,) = annotate(csq, ("T|splice_region_variant&missense_variant|TP53",), "C", ("T",))
     assert chosen.consequence == "missense_variant"
     assert chosen.impact == "MODERATE"
     assert chosen.protein_change is None
@@ -101,8 +113,8 @@ def test_ampersand_terms_take_most_severe_and_missing_impact_is_derived():
 
 def test_alleles_without_entries_get_none_and_empty_info():
     csq = reader(VEP)
-    assert csq.annotate(None, "C", ("T",)) == [None]
-    assert csq.annotate(("A|missense_variant|MODERATE|X|G|T|T|protein_coding|",), "C", ("T",)) == [
+    assert annotate(csq, None, "C", ("T",)) == [None]
+    assert annotate(csq, ("A|missense_variant|MODERATE|X|G|T|T|protein_coding|",), "C", ("T",)) == [
         None
     ]
 
@@ -110,7 +122,7 @@ def test_alleles_without_entries_get_none_and_empty_info():
 def test_header_without_allele_field_yields_no_annotation():
     csq = reader("Consequence|SYMBOL")
     assert not csq.complete
-    assert csq.annotate(("missense_variant|X",), "C", ("T",)) == [None]
+    assert annotate(csq, ("missense_variant|X",), "C", ("T",)) == [None]
 
 
 def test_snpeff_header_format_and_ann_alleles():
@@ -124,7 +136,7 @@ def test_snpeff_header_format_and_ann_alleles():
     assert ann.fields[0] == "Allele"
     assert ann.fields[-1] == "HGVS.p"
     entries = ("CAA|conservative_inframe_insertion|MODERATE|X|G|transcript|T|protein_coding|||",)
-    (chosen,) = ann.annotate(entries, "C", ("CAA",))  # SnpEff keeps the VCF allele as written
+    (chosen,) = annotate(ann, entries, "C", ("CAA",))  # SnpEff keeps the VCF allele as written
     assert chosen.consequence == "inframe_insertion"
 
 

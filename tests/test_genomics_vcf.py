@@ -320,3 +320,68 @@ def test_benchmark_vcf_reads_like_a_plain_pysam_loop(tmp_path):
     assert len(variants) == bench.pysam_loop(path)
     assert variants["gene"].notna().all()
     assert variants["vaf"].between(0, 1).all()
+
+
+@pytest.mark.parametrize("block", [4096, 3, 1])
+def test_mixed_records_read_in_one_pass_match_record_by_record_values(monkeypatch, block):
+    """Records that take every path of the batch reader: VAF from AD text, from FORMAT/AF
+    (a second pysam pass), none; CSQ by PICK, CANONICAL, ALLELE_NUM, VEP indel alleles and
+    severity; symbolic and ``*`` alleles dropped; an out-of-order record sorted into place;
+    the same in blocks of any size."""
+    monkeypatch.setattr("rtpredict.genomics._vcf._BLOCK", block)
+    variants = read_somatic_vcf(VCF / "mixed_records.vcf", pass_only=False)
+    columns = ["pos", "alt", "gene", "consequence", "protein_change", "vaf", "depth"]
+    columns += ["alt_depth", "filter"]
+    got = [
+        tuple(None if v is pd.NA or v != v else v for v in row)
+        for row in variants[columns].itertuples(index=False, name=None)
+    ]
+    assert got == [
+        (10, "C", "G2", "stop_gained", "R1*", pytest.approx(2 / 3), 3, 2, "PASS"),
+        (11, "C", None, None, None, pytest.approx(0.2), 3, None, "."),
+        (11, "G", None, None, None, pytest.approx(0.3), 3, None, "."),
+        (12, "A", None, None, None, 1 / 11, 11, 1, "PASS"),
+        (12, "ATT", "G4", "inframe_insertion", None, 2 / 11, 11, 2, "PASS"),
+        (13, "C", "G6", "synonymous_variant", "L3=", 0.5, 9, None, "weak"),
+        (14, "T", "G7", "missense_variant", "R9H", 0.5, 8, 4, "PASS;weak"),
+        (16, "T", None, None, None, None, 0, 0, "PASS"),
+        (17, "T", None, "stop_lost", None, 3 / 7, 7, 3, "PASS"),
+        (18, "GT", None, "missense_variant", None, 0.5, 4, 2, "PASS"),
+        (19, "C", "G8", "missense_variant", None, None, 7, None, "PASS"),
+        (20, "C", "G8", "missense_variant", None, pytest.approx(0.4), None, None, "PASS"),
+        (21, "C", "G9", "missense_variant", None, 0.5, 4, 2, "PASS"),
+        (7675088, "T", "TP53", "missense_variant", "R175H", 0.5, 6, 3, "PASS"),
+    ]
+    assert variants.loc[variants["pos"] == 7675088, "annotation_source"].item() == "hotspot"
+    assert read_somatic_vcf(VCF / "mixed_records.vcf")["pos"].tolist() == [
+        10,
+        11,
+        11,
+        12,
+        12,
+        16,
+        17,
+        18,
+        19,
+        20,
+        21,
+        7675088,
+    ]
+
+
+def test_bytes_that_are_not_utf8_in_fields_the_reader_ignores(tmp_path):
+    """A Latin-1 ID or unused INFO value must not stop the reader, which never reads them."""
+    lines = (VCF / "mutect2_csq.vcf").read_bytes().split(b"\n")
+    first = next(i for i, line in enumerate(lines) if not line.startswith(b"#"))
+    fields = lines[first].split(b"\t")
+    fields[2] = b"caf\xe9"
+    lines[first] = b"\t".join(fields)
+    fields = lines[first + 1].split(b"\t")
+    fields[7] = b"NOTE=\xe9t\xe9;" + fields[7]
+    lines[first + 1] = b"\t".join(fields)
+    latin1 = tmp_path / "latin1.vcf"
+    latin1.write_bytes(b"\n".join(lines))
+    for pass_only in (True, False):
+        got = read_somatic_vcf(latin1, pass_only=pass_only)
+        expected = read_somatic_vcf(VCF / "mutect2_csq.vcf", pass_only=pass_only)
+        pd.testing.assert_frame_equal(got, expected)

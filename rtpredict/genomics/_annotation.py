@@ -18,8 +18,12 @@ SnpEff synonyms mapped to VEP terms. SnpEff's cancer-mode alleles (``ALT-REF``) 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
 
 from rtpredict.genomics._consequences import IMPACT, most_severe
 
@@ -65,13 +69,18 @@ _FIELDS = {
 }
 
 
-class Annotation(NamedTuple):
-    """The annotation kept for one alternate allele."""
+class Annotations(NamedTuple):
+    """The annotation kept for each alternate allele: one object array per field (None = none)."""
 
-    gene: str | None
-    consequence: str | None
-    impact: str | None
-    protein_change: str | None
+    gene: np.ndarray
+    consequence: np.ndarray
+    impact: np.ndarray
+    protein_change: np.ndarray
+
+
+def no_annotations(n: int) -> Annotations:
+    """Return the annotations of ``n`` alleles that have none."""
+    return Annotations(*(np.full(n, None, dtype=object) for _ in Annotations._fields))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -102,7 +111,7 @@ def _format_fields(description: str) -> list[str]:
 
 
 class AnnotationReader:
-    """Choose one annotation per alternate allele from a record's CSQ or ANN entries."""
+    """Choose one annotation per alternate allele from records' CSQ or ANN entries."""
 
     def __init__(self, key: str, fields: list[str]) -> None:
         self.key = key
@@ -115,7 +124,7 @@ class AnnotationReader:
         self._canonical, self._mane = index.get("CANONICAL"), index.get("MANE_SELECT")
         self._pick, self._allele_num = index.get("PICK"), index.get("ALLELE_NUM")
         self.complete = self._allele is not None and self._consequence is not None
-        read = (
+        self._read = (
             self._allele,
             self._consequence,
             self._impact,
@@ -128,7 +137,7 @@ class AnnotationReader:
             self._allele_num,
         )
         #: fields past the last one read stay unsplit (VEP writes dozens per entry)
-        self._width = max((i for i in read if i is not None), default=-1) + 1
+        self._width = max((i for i in self._read if i is not None), default=-1) + 1
 
     @classmethod
     def from_header(cls, info: dict[str, str]) -> AnnotationReader | None:
@@ -138,54 +147,153 @@ class AnnotationReader:
                 return cls(key, _format_fields(info[key]))
         return None
 
-    def annotate(
-        self, entries: tuple[str, ...] | None, ref: str, alts: tuple[str, ...]
-    ) -> list[Annotation | None]:
-        """Return the chosen annotation of each alt allele (None when it has no entry)."""
-        chosen: list[Annotation | None] = [None] * len(alts)
-        if not entries or not self.complete:
+    def choose(
+        self,
+        values: Sequence[str | None],
+        refs: Sequence[str],
+        alts: Sequence[str],
+        n_alts: np.ndarray,
+    ) -> Annotations:
+        """Choose the annotation of every alt allele of many records at once.
+
+        Parameters
+        ----------
+        values
+            Each record's raw CSQ/ANN value (entries joined by ``,``), None when absent.
+        refs
+            Each record's REF as written.
+        alts
+            The ALT alleles as written, every record's in turn.
+        n_alts
+            Each record's number of ALT alleles.
+
+        Returns
+        -------
+        Annotations
+            One entry per alt allele, in the order of ``alts``; alleles without a matching entry
+            get None in every field.
+        """
+        first = np.cumsum(n_alts) - n_alts
+        chosen = no_annotations(len(alts))
+        given = np.asarray(values, dtype=object)
+        present = np.flatnonzero((given != None) & (given != ""))  # noqa: E711
+        if not len(present) or not self.complete:
             return chosen
-        same_length = len(alts) == 1 and len(alts[0]) == len(ref)
-        labels = vep_alleles(ref, alts) if self.key == "CSQ" and not same_length else alts
-        slot_of = {label: i for i, label in enumerate(labels)}
-        candidates: list[list[list[str]]] = [[] for _ in alts]
-        width, allele, allele_num = self._width, self._allele, self._allele_num
-        for entry in entries:
-            values = entry.split("|", width)
-            if len(values) < width:
-                values += [""] * (width - len(values))
-            if allele_num is not None and values[allele_num].isdigit():
-                slot = int(values[allele_num]) - 1
-                slot = slot if 0 <= slot < len(alts) else None
-            else:
-                slot = slot_of.get(values[allele])
-            if slot is not None:
-                candidates[slot].append(values)
-        for slot, values_list in enumerate(candidates):
-            if values_list:
-                chosen[slot] = self._choose(values_list)
+        fields, owner = self._split_entries(given[present].tolist())
+        record = present[owner]
+        labels = self._labels(refs, alts, n_alts, first)
+        slot = _slots(
+            labels, np.repeat(np.arange(len(n_alts)), n_alts), fields[self._allele], record
+        )
+        if self._allele_num is not None:
+            slot = _numbered(fields[self._allele_num], slot, record, n_alts, first)
+        kept = np.flatnonzero(slot >= 0)
+        if not len(kept):
+            return chosen
+        picked = _flag(fields, self._pick, "1", kept)
+        canonical = _flag(fields, self._canonical, "YES", kept) | _filled(fields, self._mane, kept)
+        coding = _flag(fields, self._biotype, "protein_coding", kept)
+        codes, written = pd.factorize(fields[self._consequence][kept])
+        best = [most_severe(t) for t in written]
+        severity = np.array([rank for _, rank in best], np.int64)[codes]
+        order = np.lexsort((kept, severity, ~coding, ~canonical, ~picked, slot[kept]))
+        ranked = slot[kept][order]
+        win = order[np.r_[True, ranked[1:] != ranked[:-1]]]
+        winners, rows = kept[win], slot[kept[win]]
+        terms = np.array([term for term, _ in best], dtype=object)
+        implied = np.array([IMPACT.get(t, "MODIFIER") if t else None for t in terms], object)
+        chosen.consequence[rows] = terms[codes[win]]
+        impact = _column(fields, self._impact, winners)
+        chosen.impact[rows] = np.where(impact != "", impact, implied[codes[win]])
+        gene = _column(fields, self._symbol, winners)
+        chosen.gene[rows] = np.where(gene != "", gene, None)
+        proteins, written = pd.factorize(_column(fields, self._protein, winners))
+        short = [short_protein_change(p) if p else None for p in written]
+        chosen.protein_change[rows] = np.array(short, dtype=object)[proteins]
         return chosen
 
-    def _rank(self, values: list[str]) -> tuple[bool, bool, int]:
-        """Sort key: canonical first, then protein-coding, then most severe (min is stable)."""
-        canonical = (self._canonical is not None and values[self._canonical] == "YES") or (
-            self._mane is not None and bool(values[self._mane])
-        )
-        coding = self._biotype is not None and values[self._biotype] == "protein_coding"
-        return (not canonical, not coding, most_severe(values[self._consequence])[1])
+    def _split_entries(self, texts: list[str]) -> tuple[dict[int, np.ndarray], np.ndarray]:
+        """Split records' entries into the fields read, by index (missing ones empty).
 
-    def _choose(self, values_list: list[list[str]]) -> Annotation:
-        pool = values_list
-        if self._pick is not None:
-            pool = [v for v in values_list if v[self._pick] == "1"] or values_list
-        best = pool[0] if len(pool) == 1 else min(pool, key=self._rank)
-        consequence = most_severe(best[self._consequence])[0]
-        impact = best[self._impact] if self._impact is not None and best[self._impact] else None
-        protein = best[self._protein] if self._protein is not None else ""
-        gene = best[self._symbol] if self._symbol is not None else ""
-        return Annotation(
-            gene=gene or None,
-            consequence=consequence,
-            impact=impact or (IMPACT.get(consequence, "MODIFIER") if consequence else None),
-            protein_change=short_protein_change(protein) if protein else None,
-        )
+        Returns the fields of every entry and the position in ``texts`` each entry comes from.
+        Fields past the last one read are left unsplit (VEP writes dozens per entry).
+        """
+        wanted = sorted({i for i in self._read if i is not None})
+        width = self._width
+        counts = np.fromiter((text.count(",") + 1 for text in texts), np.int64, len(texts))
+        owner = np.repeat(np.arange(len(texts)), counts)
+        fields: list[str] = []
+        extend = fields.extend
+        for entry in ",".join(texts).split(","):
+            parts = entry.split("|", width)
+            if len(parts) < width:
+                parts += [""] * (width - len(parts))
+            extend(parts[:width])
+        table = np.array(fields, dtype=object).reshape(len(owner), width)
+        return {i: table[:, i] for i in wanted}, owner
+
+    def _labels(
+        self, refs: Sequence[str], alts: Sequence[str], n_alts: np.ndarray, first: np.ndarray
+    ) -> list[str]:
+        """Return the allele string entries name each alt by (VEP's for CSQ, else the ALT)."""
+        labels = list(alts)
+        if self.key != "CSQ":
+            return labels
+        lengths = np.fromiter(map(len, alts), np.int64, len(alts))
+        ref_lengths = np.fromiter(map(len, refs), np.int64, len(refs))
+        plain = (n_alts == 1) & (lengths[np.minimum(first, len(alts) - 1)] == ref_lengths)
+        for i in np.flatnonzero(~plain).tolist():
+            start, stop = int(first[i]), int(first[i] + n_alts[i])
+            labels[start:stop] = vep_alleles(refs[i], tuple(alts[start:stop]))
+        return labels
+
+
+def _slots(
+    labels: list[str], owner: np.ndarray, alleles: np.ndarray, record: np.ndarray
+) -> np.ndarray:
+    """Return the allele row whose record and label match each entry's, -1 for none.
+
+    Where a record names two alts alike, the later one wins.
+    """
+    codes, _ = pd.factorize(np.concatenate([np.asarray(labels, dtype=object), alleles]))
+    span = int(codes.max()) + 1
+    row_keys = owner * span + codes[: len(labels)]
+    entry_keys = record * span + codes[len(labels) :]
+    order = np.lexsort((np.arange(len(row_keys)), row_keys))
+    sorted_keys = row_keys[order]
+    at = np.searchsorted(sorted_keys, entry_keys, side="right") - 1
+    inside = at >= 0
+    found = inside & (sorted_keys[np.maximum(at, 0)] == entry_keys)
+    return np.where(found, order[np.maximum(at, 0)], -1)
+
+
+def _numbered(
+    numbers: np.ndarray, slot: np.ndarray, record: np.ndarray, n_alts: np.ndarray, first: np.ndarray
+) -> np.ndarray:
+    """Apply VEP's ``ALLELE_NUM`` (1-based alt number) where an entry gives one."""
+    text = numbers.tolist()
+    numbered = np.fromiter((n.isascii() and n.isdigit() for n in text), bool, len(text))
+    number = np.array([int(n) if ok else 0 for n, ok in zip(text, numbered, strict=True)], np.int64)
+    inside = (number >= 1) & (number <= n_alts[record])
+    return np.where(numbered, np.where(inside, first[record] + number - 1, -1), slot)
+
+
+def _column(fields: dict[int, np.ndarray], index: int | None, rows: np.ndarray) -> np.ndarray:
+    """Return one field of the given entries, empty strings when the header lacks it."""
+    return np.full(len(rows), "", dtype=object) if index is None else fields[index][rows]
+
+
+def _flag(
+    fields: dict[int, np.ndarray], index: int | None, value: str, rows: np.ndarray
+) -> np.ndarray:
+    """Return whether the field equals ``value`` in each of the given entries."""
+    if index is None:
+        return np.zeros(len(rows), bool)
+    return fields[index][rows] == value
+
+
+def _filled(fields: dict[int, np.ndarray], index: int | None, rows: np.ndarray) -> np.ndarray:
+    """Return whether the field is non-empty in each of the given entries."""
+    if index is None:
+        return np.zeros(len(rows), bool)
+    return fields[index][rows] != ""

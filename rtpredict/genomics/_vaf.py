@@ -11,14 +11,26 @@ Sources, first usable one wins per record:
 
 Depth is FORMAT ``DP`` when present, else the sum of the counts used. A fraction outside [0, 1]
 raises :class:`InputError`.
+
+Integer ``AD``/``DP`` are read for many records at once from their VCF text
+(:func:`vaf_from_counts`); the other sources need pysam's typed values, one record at a time
+(:class:`VafReader`); :func:`allele_vafs` combines both for every alt allele.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from itertools import compress
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from rtpredict.errors import InputError
+from rtpredict.genomics._records import format_values
+
+#: what :meth:`VafReader.read` gives for one record: VAF per alt, depth, alt read count per alt
+VafValues = tuple[list[float | None], int | None, list[int | None]]
 
 _STRELKA_SNV = ("AU", "CU", "GU", "TU")
 
@@ -59,8 +71,12 @@ class VafReader:
         infos: dict[str, str],
         vaf_fields: Sequence[str] | None,
         source: str,
+        format_types: Mapping[str, str] | None = None,
     ) -> None:
-        """``formats``/``infos`` map each header field to its Number (``A``, ``R``, ``1``, …)."""
+        """``formats``/``infos`` map each header field to its Number (``A``, ``R``, ``1``, …).
+
+        ``format_types`` maps FORMAT fields to their Type (``Integer``, ``Float``, …).
+        """
         self.source = source
         self.fields: list[tuple[str, str, str]] = []
         for spec in vaf_fields or ():
@@ -83,10 +99,16 @@ class VafReader:
         self.has_dp = "DP" in formats
         self.has_strelka_snv = all(b in formats for b in _STRELKA_SNV)
         self.has_strelka_indel = "TAR" in formats and "TIR" in formats
+        types = format_types or {}
+        #: AD and DP are integers, and no other source comes first: :func:`vaf_from_counts` applies
+        self.counts_from_text = (
+            not self.fields
+            and self.has_ad
+            and types.get("AD") == "Integer"
+            and (not self.has_dp or (formats["DP"] == "1" and types.get("DP") == "Integer"))
+        )
 
-    def read(
-        self, record: Any, sample: int | None
-    ) -> tuple[list[float | None], int | None, list[int | None]]:
+    def read(self, record: Any, sample: int | None) -> VafValues:
         """Return the VAF and alt read count of each alt allele, and the depth, of one record."""
         n_alts = len(record.alts)
         call = record.samples[sample] if sample is not None else None
@@ -138,9 +160,117 @@ class VafReader:
         return [None] * n_alts, depth, [None] * n_alts
 
     @staticmethod
-    def _from_counts(
-        counts: list[int], depth: int | None
-    ) -> tuple[list[float | None], int | None, list[int | None]]:
+    def _from_counts(counts: list[int], depth: int | None) -> VafValues:
         total = sum(counts)
         fractions: list[float | None] = [c / total if total else None for c in counts[1:]]
         return fractions, depth if depth is not None else total, list(counts[1:])
+
+
+def vaf_from_counts(
+    ad: Sequence[str | None], dp: Sequence[str | None], n_alts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Read VAF, alt read counts and depth of many records from their FORMAT ``AD``/``DP`` text.
+
+    Gives what :meth:`VafReader.read` gives from an integer ``AD`` (alt / sum of AD, depth ``DP``
+    or else the sum), for every record whose ``AD`` holds one count per allele, none missing.
+
+    Parameters
+    ----------
+    ad
+        Each record's tumour ``AD`` as VCF text (``"30,12"``), None when absent.
+    dp
+        Each record's tumour ``DP`` as VCF text, None when absent.
+    n_alts
+        Each record's number of alt alleles.
+
+    Returns
+    -------
+    usable
+        Per record: whether its ``AD`` gave the values (other records need :class:`VafReader`).
+    vaf
+        Per alt allele of the usable records (records in order): the fraction, NaN for no reads.
+    alt_depth
+        Per alt allele of the usable records: the read count.
+    depth
+        Per usable record: ``DP``, else the sum of ``AD``.
+    """
+    usable = np.fromiter(
+        (
+            text is not None and "." not in text and text.count(",") == k
+            for text, k in zip(ad, n_alts.tolist(), strict=True)
+        ),
+        bool,
+        len(ad),
+    )
+    widths = n_alts[usable] + 1
+    texts = ",".join(compress(ad, usable))  # type: ignore[arg-type]
+    counts = np.array(texts.split(","), dtype=np.int64) if texts else np.zeros(0, np.int64)
+    starts = np.cumsum(widths) - widths
+    totals = np.add.reduceat(counts, starts) if len(counts) else np.zeros(0, np.int64)
+    is_alt = np.ones(len(counts), bool)
+    is_alt[starts] = False
+    alt_depth = counts[is_alt]
+    per_alt = np.repeat(totals, widths - 1)
+    vaf = np.full(len(alt_depth), np.nan)
+    np.divide(alt_depth, per_alt, out=vaf, where=per_alt != 0)
+    given = pd.to_numeric(np.asarray(dp, dtype=object)[usable], errors="coerce")
+    depth = np.where(np.isnan(given), totals, np.nan_to_num(given)).astype(np.int64)
+    return usable, vaf, alt_depth, depth
+
+
+def allele_vafs(
+    records: Mapping[str, Any],
+    reader: VafReader,
+    typed: Mapping[int, VafValues],
+    reread: Callable[[set[int]], dict[int, VafValues]],
+) -> tuple[np.ndarray, pd.arrays.IntegerArray, pd.arrays.IntegerArray]:
+    """Return VAF, depth and alt read count of every alt allele of many records.
+
+    Integer ``AD`` is read from the records' text (:func:`vaf_from_counts`) when the reader
+    allows; the other records take :meth:`VafReader.read`'s values, from ``typed`` or, for
+    records whose ``AD`` text was unusable, from ``reread``.
+
+    Parameters
+    ----------
+    records
+        ``number`` (each record's 0-based number in the file), ``n_alts``, and ``format`` and
+        ``call`` (FORMAT and tumour columns as text, None for a sites-only VCF).
+    reader
+        The VCF's VAF reader.
+    typed
+        :meth:`VafReader.read` values already read, by record number.
+    reread
+        Reads :meth:`VafReader.read` values of the given record numbers.
+
+    Returns
+    -------
+    tuple
+        Per alt allele, records in order: VAF (NaN unknown), depth and alt read count.
+    """
+    n_alts, numbers = records["n_alts"], records["number"]
+    first = np.cumsum(n_alts) - n_alts
+    total = int(n_alts.sum())
+    vaf = np.full(total, np.nan)
+    depth, alt_depth = np.zeros(total, np.int64), np.zeros(total, np.int64)
+    known_depth, known_alt = np.zeros(total, bool), np.zeros(total, bool)
+    if records["call"] is not None and reader.counts_from_text:
+        ad, dp = format_values(records["format"], records["call"], ["AD", "DP"])
+        usable, fractions, alt_counts, depths = vaf_from_counts(ad, dp, n_alts)
+        rows = np.repeat(usable, n_alts)
+        vaf[rows], alt_depth[rows] = fractions, alt_counts
+        depth[rows] = np.repeat(depths, n_alts[usable])
+        known_depth[rows] = known_alt[rows] = True
+        missing = set(numbers[~usable].tolist()) - typed.keys()
+        typed = {**typed, **reread(missing)} if missing else typed
+    for i in np.flatnonzero(np.isin(numbers, list(typed))).tolist():
+        fractions_i, depth_i, alt_i = typed[int(numbers[i])]
+        rows = slice(first[i], first[i] + n_alts[i])
+        vaf[rows] = [np.nan if f is None else f for f in fractions_i]
+        depth[rows], known_depth[rows] = depth_i or 0, depth_i is not None
+        alt_depth[rows] = [0 if a is None else a for a in alt_i]
+        known_alt[rows] = [a is not None for a in alt_i]
+    return (
+        vaf,
+        pd.arrays.IntegerArray(depth, ~known_depth),
+        pd.arrays.IntegerArray(alt_depth, ~known_alt),
+    )

@@ -1,4 +1,11 @@
-"""Read one tumour's somatic VCF into the standard variants table, through ``pysam.VariantFile``."""
+"""Read one tumour's somatic VCF into the standard variants table, through ``pysam.VariantFile``.
+
+htslib parses and checks every record; the loop keeps each record's text as htslib writes it,
+and the columns, VAF and CSQ/ANN choice of all records are then worked out at once
+(:mod:`~rtpredict.genomics._records`, :mod:`~rtpredict.genomics._vaf`,
+:mod:`~rtpredict.genomics._annotation`). VAF sources that need pysam's typed values (FORMAT/AF
+floats, Strelka counts, user-named fields) are read record by record.
+"""
 
 from __future__ import annotations
 
@@ -8,35 +15,25 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 import pysam
 
 from rtpredict.errors import InputError
-from rtpredict.genomics._alleles import trim_alleles, variant_class
-from rtpredict.genomics._annotation import Annotation, AnnotationReader
-from rtpredict.genomics._build import (
-    check_genome,
-    check_header_build,
-    check_hotspot_evidence,
-    check_positions,
-    infer_genome,
-)
-from rtpredict.genomics._consequences import IMPACT
-from rtpredict.genomics._contigs import contig_order, is_primary, normalise_contig
-from rtpredict.genomics._genes import genes_at
-from rtpredict.genomics._hotspots import hotspot_table, match_hotspots
+from rtpredict.genomics._annotation import AnnotationReader
+from rtpredict.genomics._build import check_genome, check_header_build, infer_genome
+from rtpredict.genomics._enrich import finish_variants
+from rtpredict.genomics._records import FORMAT, allele_rows, concatenate, kept_records
 from rtpredict.genomics._resources import GENOMES
-from rtpredict.genomics._table import COLUMNS, conform, empty_variants
 from rtpredict.genomics._tumour_sample import tumour_column
-from rtpredict.genomics._vaf import VafReader
+from rtpredict.genomics._vaf import VafReader, VafValues, allele_vafs
 
 logger = logging.getLogger(__name__)
-_NO_ANNOTATION = Annotation(None, None, None, None)
+#: records worked out together: their text fits in the CPU's cache
+_BLOCK = 4096
 
 
 @contextlib.contextmanager
@@ -151,15 +148,28 @@ def read_somatic_vcf(
                 {k: str(v.number) for k, v in header.info.items()},
                 vaf_fields,
                 source,
+                {k: str(v.type) for k, v in header.formats.items()},
             )
             annotation = AnnotationReader.from_header(
                 {k: v.description or "" for k, v in header.info.items() if k in ("CSQ", "ANN")}
             )
-            n_header_lines = len(str(header).splitlines())
-            rows, n_records = _collect(
-                vcf, column, vaf, annotation, pass_only, source, n_header_lines
+            key = annotation.key if annotation is not None else None
+            context = _Context(source, len(str(header).splitlines()), column, vaf, key)
+            blocks: list[dict[str, Any]] = []
+            n_records, typed = _collect(
+                vcf,
+                context,
+                pass_only,
+                lambda lines, first: blocks.append(
+                    kept_records(lines, first, column, pass_only, annotation)
+                ),
             )
-    variants = _finish(rows, genome, annotation, source)
+        records = concatenate(blocks)
+        vafs = allele_vafs(records, vaf, typed, lambda wanted: _reread(readable, wanted, context))
+    alleles = allele_rows(records, vafs)
+    variants = finish_variants(
+        alleles, genome, annotation.key if annotation is not None else None, source
+    )
     variants.attrs = {
         "source": source,
         "sample_column": None if column is None else column + 1,  # names may identify a patient
@@ -182,17 +192,43 @@ def _resolve_genome(genome: str, lengths: dict[str, int | None], source: str) ->
     return inferred
 
 
+class _Context(NamedTuple):
+    """What reading records needs besides the records: for messages and the VAF."""
+
+    source: str
+    n_header_lines: int
+    column: int | None
+    vaf: VafReader
+    annotation_key: str | None
+
+    def malformed(self, n: int, record: Any, err: Exception) -> InputError:
+        """The error for record ``n`` (1-based) that pysam read but that makes no sense."""
+        return InputError(
+            f"{self.source}: record {n} (line {self.n_header_lines + n}, "
+            f"{record.contig}:{record.pos}) is malformed: {err}; fix or drop the record"
+        )
+
+
 def _collect(
     vcf: Any,
-    column: int | None,
-    vaf: VafReader,
-    annotation: AnnotationReader | None,
+    context: _Context,
     pass_only: bool,
-    source: str,
-    n_header_lines: int,
-) -> tuple[dict[str, list[Any]], int]:
-    """Stream the records and return one list per column (one entry per kept alt allele)."""
-    rows: list[tuple[Any, ...]] = []
+    on_block: Callable[[list[str], int], None],
+) -> tuple[int, dict[int, VafValues]]:
+    """Stream the records: hand on their text in blocks, and the VAF where text will not do.
+
+    ``on_block`` gets the text of each block of records and the 0-based number of its first
+    record: a block is worked out while its text is still in the CPU's cache, and the text of
+    the whole file is never held. The VAF is read through pysam, record by record, when the
+    header's fields rule out reading it from text, and for a kept record whose line lacks the
+    tumour column (pysam's error then names it). Returns the number of records and those VAF
+    values by 0-based record number.
+    """
+    lines: list[str] = []
+    typed: dict[int, VafValues] = {}
+    column, vaf, source = context.column, context.vaf, context.source
+    per_record = column is not None and not vaf.counts_from_text
+    min_tabs = 0 if column is None else FORMAT + 1 + column
     records = iter(vcf)
     n = 0
     while True:
@@ -201,145 +237,76 @@ def _collect(
         except StopIteration:
             break
         except (OSError, ValueError) as err:
+            line_number = context.n_header_lines + n + 1
             raise InputError(
-                f"{source}: cannot read record {n + 1} (about line {n_header_lines + n + 1}): "
+                f"{source}: cannot read record {n + 1} (about line {line_number}): "
                 f"{err or 'unreadable data'} (a malformed record, or a truncated or corrupt "
                 f"file); check it with `bcftools view {source} > /dev/null` (and `bgzip -t` "
                 "if compressed) and fix or re-export it"
             ) from None
         n += 1
         try:
-            _add_record(rows, record, column, vaf, annotation, pass_only)
+            try:
+                line = str(record)
+            except UnicodeDecodeError:
+                line = _used_fields(record, n - 1, context, pass_only, typed)
+            lines.append(line)
+            if (per_record or line.count("\t") < min_tabs) and _kept(record, pass_only):
+                typed[n - 1] = vaf.read(record, column)
         except InputError:
             raise
         except (TypeError, ValueError, KeyError, IndexError) as err:
-            raise InputError(
-                f"{source}: record {n} (line {n_header_lines + n}, {record.contig}:{record.pos}) "
-                f"is malformed: {err}; fix or drop the record"
-            ) from None
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FIELDS)
-    return {name: list(values) for name, values in zip(_FIELDS, columns, strict=True)}, n
+            raise context.malformed(n, record, err) from None
+        if len(lines) == _BLOCK:
+            on_block(lines, n - _BLOCK)
+            lines = []
+    on_block(lines, n - len(lines))
+    return n, typed
 
 
-_FIELDS = ("chrom", "pos", "ref", "alt", "filter", "vaf", "depth", "alt_depth")
-_FIELDS += ("gene", "consequence", "impact", "protein_change")
+def _used_fields(
+    record: Any, number: int, context: _Context, pass_only: bool, typed: dict[int, VafValues]
+) -> str:
+    """Return a record's line with only the fields the reader uses, the others ``.``.
+
+    For a record that is not UTF-8 throughout (a Latin-1 ID, say), so that fields the reader
+    never reads cannot stop it; its VAF, if kept, goes into ``typed``.
+    """
+    kept = _kept(record, pass_only)
+    info = None
+    if kept and context.annotation_key is not None:
+        info = record.info.get(context.annotation_key)
+    if info:
+        info = f"{context.annotation_key}={info if isinstance(info, str) else ','.join(info)}"
+    alts = ",".join(record.alts) if record.alts else "."
+    filters = ";".join(record.filter.keys()) or "."
+    columns = [record.contig, str(record.pos), ".", record.ref, alts, ".", filters, info or "."]
+    if context.column is not None:
+        if kept:
+            typed[number] = context.vaf.read(record, context.column)
+        columns += ["."] * (2 + context.column)
+    return "\t".join(columns) + "\n"
 
 
-def _add_record(
-    rows: list[tuple[Any, ...]],
-    record: Any,
-    column: int | None,
-    vaf: VafReader,
-    annotation: AnnotationReader | None,
-    pass_only: bool,
-) -> None:
-    alts = record.alts
-    if not alts:
-        return
-    filters = record.filter.keys()
-    if pass_only and filters and filters != ["PASS"]:
-        return
-    fractions, depth, alt_depths = vaf.read(record, column)
-    ref = record.ref.upper()
-    if annotation is not None:
-        chosen = annotation.annotate(record.info.get(annotation.key), record.ref, alts)
-    else:
-        chosen = [None] * len(alts)
-    chrom = normalise_contig(record.contig)
-    pos = record.pos
-    filter_text = ";".join(filters) if filters else "."
-    for i, alt in enumerate(alts):
-        if alt in ("*", ".") or alt.startswith("<") or "[" in alt or "]" in alt:
-            continue
-        picked = chosen[i] or _NO_ANNOTATION
-        rows.append(
-            (chrom, pos, ref, alt.upper(), filter_text, fractions[i], depth, alt_depths[i], *picked)
-        )
+def _kept(record: Any, pass_only: bool) -> bool:
+    """Tell whether a record has alt alleles and passes (FILTER PASS or ``.``) if it must."""
+    if not record.alts:
+        return False
+    return not pass_only or record.filter.keys() in ([], ["PASS"])
 
 
-def _finish(
-    rows: dict[str, list[Any]], genome: str, annotation: AnnotationReader | None, source: str
-) -> pd.DataFrame:
-    """Trim alleles, check the build, add hotspots and coordinate genes, sort and type."""
-    if not rows["chrom"]:
-        empty = empty_variants()
-        empty.attrs = {"hotspot_hits": dict.fromkeys(GENOMES, 0)}
-        return empty
-    frame = pd.DataFrame({k: pd.Series(v, dtype=COLUMNS[k]) for k, v in rows.items()})
-    chroms = frame["chrom"].to_numpy(dtype=object)
-    codes, names = pd.factorize(chroms)
-    primary = np.array([is_primary(c) for c in names], dtype=bool)[codes]
-    if not primary.any():
-        seen = ", ".join(sorted(set(chroms))[:5])
-        raise InputError(
-            f"{source}: no variant is on a human primary chromosome (contigs: {seen}); rename "
-            "the contigs to 1..22/X/Y/MT or chr1..chrM (`bcftools annotate --rename-chrs`)"
-        )
-    positions = frame["pos"].to_numpy(np.int64)
-    check_positions(chroms[primary], positions[primary], genome, source)
-    trim_pos, trim_ref, trim_alt, frame["variant_class"] = _trim(
-        positions, frame["ref"].to_numpy(object), frame["alt"].to_numpy(object)
-    )
-
-    hits = {g: match_hotspots(chroms, trim_pos, trim_ref, trim_alt, g) for g in GENOMES}
-    n_hits = {g: int((hits[g] >= 0).sum()) for g in GENOMES}
-    check_hotspot_evidence(n_hits[genome], n_hits[_other(genome)], genome, source)
-    row = hits[genome]
-    is_hotspot = row >= 0
-    table = hotspot_table(genome)
-    frame["hotspot"] = is_hotspot
-    frame["hotspot_gene"] = np.where(is_hotspot, table["gene"].to_numpy(object)[row], None)
-
-    source_of = np.full(len(frame), None, dtype=object)
-    annotated = frame["consequence"].notna().to_numpy()
-    if annotation is not None:
-        source_of[annotated] = annotation.key
-    from_hotspot = is_hotspot & ~annotated
-    if from_hotspot.any():
-        hotspot_rows = table.iloc[row[from_hotspot]]
-        consequences = hotspot_rows["consequence"].to_numpy(object)
-        frame.loc[from_hotspot, "gene"] = hotspot_rows["gene"].to_numpy(object)
-        frame.loc[from_hotspot, "consequence"] = consequences
-        frame.loc[from_hotspot, "protein_change"] = hotspot_rows["protein_change"].to_numpy(object)
-        frame.loc[from_hotspot, "impact"] = [IMPACT.get(c, "MODIFIER") for c in consequences]
-        source_of[from_hotspot] = "hotspot"
-    unknown = ~annotated & ~is_hotspot & frame["gene"].isna().to_numpy()
-    if unknown.any():
-        if genome == "GRCh38":
-            genes = genes_at(chroms[unknown], positions[unknown])
-            frame.loc[unknown, "gene"] = genes
-            source_of[np.flatnonzero(unknown)[genes != None]] = "coordinates"  # noqa: E711
-        else:
-            logger.info(
-                "%s: %d unannotated variants get no gene: coordinate lookup is GRCh38 only",
-                source,
-                int(unknown.sum()),
-            )
-    frame["annotation_source"] = source_of
-
-    ranks = contig_order(list(pd.unique(frame["chrom"])))
-    frame["_rank"] = frame["chrom"].map(ranks)
-    frame = frame.sort_values(["_rank", "pos", "ref", "alt"], kind="stable")
-    out = conform(frame.drop(columns="_rank"))
-    out.attrs = {"hotspot_hits": n_hits}
-    return out
-
-
-def _trim(
-    positions: np.ndarray, refs: np.ndarray, alts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Trim alleles and classify them; single-base pairs (most rows) are SNVs as they stand."""
-    n = len(positions)
-    single = (np.fromiter(map(len, refs), np.int64, n) == 1) & (
-        np.fromiter(map(len, alts), np.int64, n) == 1
-    )
-    trim_pos, trim_ref, trim_alt = positions.copy(), refs.copy(), alts.copy()
-    classes = np.full(n, "SNV", dtype=object)
-    for i in np.flatnonzero(~single).tolist():
-        trim_pos[i], trim_ref[i], trim_alt[i] = trim_alleles(int(positions[i]), refs[i], alts[i])
-        classes[i] = variant_class(trim_ref[i], trim_alt[i])
-    return trim_pos, trim_ref, trim_alt, classes
-
-
-def _other(genome: str) -> str:
-    return next(g for g in GENOMES if g != genome)
+def _reread(path: Path, wanted: set[int], context: _Context) -> dict[int, VafValues]:
+    """Read the VAF of the wanted records (0-based numbers) through pysam's typed values."""
+    found: dict[int, VafValues] = {}
+    with pysam.VariantFile(str(path)) as vcf:
+        for n, record in enumerate(vcf):
+            if n in wanted:
+                try:
+                    found[n] = context.vaf.read(record, context.column)
+                except InputError:
+                    raise
+                except (TypeError, ValueError, KeyError, IndexError) as err:
+                    raise context.malformed(n + 1, record, err) from None
+                if len(found) == len(wanted):
+                    break
+    return found
