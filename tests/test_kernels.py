@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -219,6 +220,72 @@ def test_ssgsea_matches_an_explicit_walk_and_averages_tie_orders_exactly():
     indptr, indices = K.sets_to_csr([np.arange(0, 50, 3)])
     walk = [twin_ssgsea_walk(r, indices, np.argsort(-r)) for r in X.astype(np.float64)]
     np.testing.assert_allclose(K.ssgsea(X, indptr, indices)[:, 0], walk, atol=1e-10)
+
+
+def _tie_runs_matrix(dtype, repeats=4):
+    """Rows whose tie runs sit at the bottom, the top, in the middle and nowhere, in turn."""
+    rng = np.random.default_rng(17)
+    g = 120
+    rows = []
+    for _ in range(repeats):
+        rows += [
+            np.where(rng.random(g) < 0.3, 0.0, rng.gamma(2.0, size=g)),  # a long run of zeros
+            rng.normal(size=g),  # no ties: a run remembered from the sample before must not leak
+            np.where(rng.random(g) < 0.2, 9.0, rng.normal(size=g)),  # the highest genes tie
+            rng.integers(0, 4, size=g).astype(float),  # every gene in one of four runs
+            np.round(rng.normal(size=g), 1),  # many short runs, some of two genes
+            np.full(g, 3.0),  # one run of every gene: no radix pass moves a gene
+        ]
+    return np.array(rows).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ssgsea_equals_the_explicit_walk_on_tie_runs_everywhere(dtype):
+    """Every sample, every set, both tie modes, against a walk down the genes in Python.
+
+    The sets share genes and tie runs (a run's rank is looked up once and reused), include the
+    lowest and highest genes and run past both ends of every tie run. One thread scores several
+    samples in a row with the same buffers.
+    """
+    X = _tie_runs_matrix(dtype)
+    g = X.shape[1]
+    sets = [
+        np.arange(0, g, 2),
+        np.arange(1, g, 3),
+        np.array([0, g - 1]),
+        np.arange(g - 30, g),
+        np.array([5]),
+        np.arange(g - 1),
+    ]
+    indptr, indices = K.sets_to_csr(sets)
+    threads = numba.get_num_threads()
+    for alpha in (0.0, 0.25, 1.0):
+        gseapy_like = K.ssgsea(X, indptr, indices, alpha=alpha, ties="gseapy")
+        average = K.ssgsea(X, indptr, indices, alpha=alpha, ties="average")
+        sing = K.singscore(X, indptr, indices)
+        numba.set_num_threads(1)
+        try:
+            one_thread = K.rank_set_scores(X, indptr, indices, alpha=alpha, ties="gseapy")
+        finally:
+            numba.set_num_threads(threads)
+        np.testing.assert_array_equal(one_thread[0], sing)
+        np.testing.assert_array_equal(one_thread[1], gseapy_like)
+        for s, x in enumerate(X.astype(np.float64)):
+            walk_order = np.argsort(x, kind="stable")[::-1]  # ties: later columns first
+            ranks = rankdata(x)
+            for k, members in enumerate(sets):
+                want = twin_ssgsea_walk(x, members, walk_order, alpha)
+                assert gseapy_like[s, k] == pytest.approx(want, rel=0, abs=1e-9), (s, k)
+                # average: every tied gene at its run's mean position, in the closed form
+                w = ranks[members] ** alpha
+                m = len(members)
+                expected = (w * ranks[members]).sum() / w.sum() - (
+                    g * (g + 1) / 2 - ranks[members].sum()
+                ) / (g - m)
+                assert average[s, k] == pytest.approx(expected, rel=0, abs=1e-9), (s, k)
+        np.testing.assert_allclose(
+            sing, np.array([twin_singscore(X, s) for s in sets]).T, rtol=0, atol=1e-12
+        )
 
 
 def test_rank_set_scores_one_pass_equals_separate_calls():

@@ -1,7 +1,10 @@
 """Rank-based single-sample gene-set scores: singscore and ssGSEA, all sets in one pass.
 
-Each sample is sorted once (:mod:`rtpredict.kernels._sort`); every set is then scored from the
-ranks of its own genes in O(set size), so 50 sets cost little more than one.
+Each sample is sorted once (:mod:`rtpredict.kernels._sort`), the sort recording every gene's
+position in its last pass; every set is then scored from the positions of its own genes in
+O(set size), so 50 sets cost little more than one. No per-gene rank array is written: a gene's
+average rank is its position + 1 unless a neighbour ties with it (then the tie run is found by
+binary search once per sample and run).
 
 - singscore (Foroutan M et al., BMC Bioinformatics 2018;19:404): the mean average-rank of the
   set's genes, scaled by the theoretical minimum ``(k+1)/2`` and maximum ``(2N-k+1)/2`` for a set
@@ -23,10 +26,10 @@ ranks of its own genes in O(set size), so 50 sets cost little more than one.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, parallel_chunksize, prange
 
 from rtpredict.kernels._cache import CACHE
-from rtpredict.kernels._sort import RADIX, buffer_shapes, rank_sample
+from rtpredict.kernels._sort import RADIX, average_rank, buffer_shapes, sort_positions
 from rtpredict.kernels._util import as_matrix, check_sets
 from rtpredict.kernels._util import chunks as _chunks
 
@@ -50,7 +53,6 @@ def _rank_set_scores(
     nsets = indptr.shape[0] - 1
     want_sing = sing.shape[0] == n
     want_ssg = ssg.shape[0] == n
-    want_ordinal = want_ssg and not tie_average
     half_total = 0.5 * g * (g + 1.0)
     weights = _rank_weights(g if want_ssg else 0, alpha)
     for c in prange(nchunks):
@@ -58,10 +60,11 @@ def _rank_set_scores(
         b = np.empty(g, np.uint64)
         columns = np.empty((column_rows, g), np.int32)
         hist = np.empty((npass, RADIX), np.int32)
-        ranks = np.empty(g, np.float64)
-        ordinal = np.empty(g if want_ordinal else 0, np.int64)
+        positions = np.empty(g, np.int32)
+        group = np.empty(2, np.int64)
         for s in range(c * n // nchunks, (c + 1) * n // nchunks):
-            rank_sample(X[s], a, b, columns, hist, ranks, ordinal, want_ordinal)
+            keys, shift = sort_positions(X[s], a, b, columns, hist, positions)
+            group[0], group[1] = 0, 0
             for k in range(nsets):
                 start, stop = indptr[k], indptr[k + 1]
                 m = stop - start
@@ -71,23 +74,23 @@ def _rank_set_scores(
                     if want_ssg:
                         ssg[s, k] = np.nan
                     continue
-                if want_sing:
-                    total = 0.0
-                    for e in range(start, stop):
-                        total += ranks[indices[e]]
-                    sing[s, k] = (total / m - 0.5 * (m + 1)) / (g - m) - 0.5
-                if want_ssg:
-                    sw = 0.0
-                    swo = 0.0
-                    so_sum = 0.0
-                    for e in range(start, stop):
-                        j = indices[e]
-                        r = ranks[j]
+                total = 0.0
+                sw = 0.0
+                swo = 0.0
+                so_sum = 0.0
+                for e in range(start, stop):
+                    p = positions[indices[e]]
+                    r = average_rank(keys, shift, p, group)
+                    total += r
+                    if want_ssg:
                         w = weights[int(2.0 * r)]
-                        o = ordinal[j] if want_ordinal else r
+                        o = r if tie_average else p + 1.0
                         sw += w
                         swo += w * o
                         so_sum += o
+                if want_sing:
+                    sing[s, k] = (total / m - 0.5 * (m + 1)) / (g - m) - 0.5
+                if want_ssg:
                     ssg[s, k] = swo / sw - (half_total - so_sum) / (g - m)
 
 
@@ -137,18 +140,19 @@ def rank_set_scores(
     ssg = np.empty((n, nsets) if ssgsea else (0, 0), np.float64)
     if n and nsets:
         column_rows, npass = buffer_shapes(X.dtype)
-        _rank_set_scores(
-            X,
-            indptr,
-            indices,
-            float(alpha),
-            ties == "average",
-            column_rows,
-            npass,
-            _chunks(n),
-            sing,
-            ssg,
-        )
+        with parallel_chunksize(1):  # blocks go to whichever thread is free (shared cores)
+            _rank_set_scores(
+                X,
+                indptr,
+                indices,
+                float(alpha),
+                ties == "average",
+                column_rows,
+                npass,
+                _chunks(n),
+                sing,
+                ssg,
+            )
     return (sing if singscore else None), (ssg if ssgsea else None)
 
 

@@ -20,9 +20,8 @@ def _rank_rows(X, column_rows, npass, nchunks, out):
         columns = np.empty((column_rows, g), np.int32)
         hist = np.empty((npass, RADIX), np.int32)
         ranks = np.empty(g, np.float64)
-        ordinal = np.empty(0, np.int64)
         for s in range(c * n // nchunks, (c + 1) * n // nchunks):
-            rank_sample(X[s], a, b, columns, hist, ranks, ordinal, False)
+            rank_sample(X[s], a, b, columns, hist, ranks)
             for j in range(g):
                 out[s, j] = ranks[j]
 
