@@ -500,3 +500,18 @@ def test_ranks_and_set_scores_equal_a_scipy_reference(dtype, n_genes):
         want_sing, want_ssg = _reference_scores(X, sets, alpha, ties)
         np.testing.assert_allclose(sing, want_sing, rtol=0, atol=1e-12)
         np.testing.assert_allclose(ssg, want_ssg, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nonfinite_rows_flags_nan_and_inf_of_either_sign_in_the_chosen_columns(dtype):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(40, 700)).astype(dtype) * dtype(1e30)  # large but finite
+    X[3, 5], X[7, 699], X[11, 0], X[19, 350] = np.nan, np.inf, -np.inf, -np.nan
+    X[23, :] = np.finfo(dtype).max  # the largest finite value is finite
+    np.testing.assert_array_equal(K.nonfinite_rows(X), ~np.isfinite(X).all(axis=1))
+    columns = np.array([0, 5, 351])
+    assert np.flatnonzero(K.nonfinite_rows(X, columns)).tolist() == [3, 11]
+    assert not K.nonfinite_rows(X, np.array([], int)).any()
+    assert K.nonfinite_rows(X[:, ::2]).tolist() == (~np.isfinite(X[:, ::2]).all(axis=1)).tolist()
+    with pytest.raises(ValueError, match="columns"):
+        K.nonfinite_rows(X, np.array([700]))

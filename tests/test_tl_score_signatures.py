@@ -249,3 +249,11 @@ def test_model_signature_features_are_the_signatures_scored_by_default():
     from rtpredict.models._schema import SIGNATURE_FEATURES
 
     assert sorted(SIGNATURE_FEATURES) == sorted(SIGNATURES)
+
+
+def test_non_finite_values_are_counted_and_located_in_the_error():
+    adata = cohort(6, seed=12)
+    adata.X[2, 0], adata.X[2, 1], adata.X[4, 3] = np.nan, np.inf, -np.inf
+    message = "3 non-finite values in 2 tumours \\(first: row 2\\)"
+    with pytest.raises(InputError, match=message):
+        rtl.score_signatures(adata, ["kim_radiosensitivity"])

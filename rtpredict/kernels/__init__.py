@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rtpredict.kernels._cache import CHOICE as cache_choice
 from rtpredict.kernels._util import as_matrix, sets_to_csr
+from rtpredict.kernels.finite import nonfinite_rows
 from rtpredict.kernels.gene_sets import (
     normalize_ssgsea,
     rank_set_scores,
@@ -36,6 +37,7 @@ __all__ = [
     "mean",
     "mean_z",
     "median_dichotomy",
+    "nonfinite_rows",
     "normalize_ssgsea",
     "rank_average",
     "rank_set_scores",

@@ -72,18 +72,12 @@ def tpm(adata: AnnData, expression: np.ndarray, scale: Scale) -> np.ndarray:
 
 def require_finite(matrix: np.ndarray, columns: np.ndarray | None, what: str) -> None:
     """Raise InputError if the used part of ``matrix`` holds NaN or infinite values."""
-    part = matrix if columns is None else matrix[:, columns]
-    # NaN and inf make a row's sum non-finite, so only rows whose float64 sum is not finite need
-    # a look value by value (no mask of the whole matrix; float32 values cannot overflow it)
-    with np.errstate(over="ignore", invalid="ignore"):
-        sums = part.sum(axis=1, dtype=np.float64)
-    suspect = np.flatnonzero(~np.isfinite(sums))
-    bad = ~np.isfinite(part[suspect])
-    if bad.any():
-        rows = suspect[bad.any(axis=1)]
+    rows = np.flatnonzero(kernels.nonfinite_rows(matrix, columns))  # one parallel pass, no mask
+    if rows.size:
+        part = matrix[rows] if columns is None else matrix[np.ix_(rows, columns)]
         raise InputError(
-            f"{what} holds {int(bad.sum())} non-finite values in {rows.size} tumours "
-            f"(first: row {rows[0]}); expression must be finite. Fill or drop them first."
+            f"{what} holds {int((~np.isfinite(part)).sum())} non-finite values in {rows.size} "
+            f"tumours (first: row {rows[0]}); expression must be finite. Fill or drop them first."
         )
 
 
