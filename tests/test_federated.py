@@ -422,11 +422,12 @@ def test_flower_processes_get_a_hospitals_settings(tmp_path):
 
 
 def test_secure_mode_is_the_default_of_the_commands(tmp_path, plan_path, sites):
-    from rtpredict.federated.__main__ import main
+    from rtpredict.cli import main
 
-    assert main(["superlink", str(tmp_path / "run")]) == 2  # no certificates, no --insecure
+    # no certificates, no --insecure
+    assert main(["federated", "superlink", str(tmp_path / "run")]) == 2
     cohort = str(sites["A"] / "cohort.features.h5ad")
-    args = ["site", str(tmp_path / "s"), "--cohort", cohort, "--site-code", "A"]
+    args = ["federated", "site", str(tmp_path / "s"), "--cohort", cohort, "--site-code", "A"]
     assert main([*args, "--plan", str(plan_path), "--superlink", "127.0.0.1:1"]) == 2
 
 

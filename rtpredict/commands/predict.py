@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     from rtpredict.io import write_h5ad
     from rtpredict.models import load_default, load_model, prediction_table
-    from rtpredict.models._cohort_files import is_tsv, read_cohort, write_table
+    from rtpredict.models.interface import is_tsv, read_cohort, write_table
     from rtpredict.tl import predict
 
     if args.out is None and args.tsv is None:

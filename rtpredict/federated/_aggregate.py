@@ -18,7 +18,7 @@ from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan
 from rtpredict.federated._privacy import spread
 from rtpredict.federated._site import hazard_grid
-from rtpredict.models._model import RadiosensitivityModel
+from rtpredict.models import RadiosensitivityModel
 from rtpredict.models.validation import PRIMARY
 
 #: fields of a metric row (as in `rtpredict.models.validation.ValidationResult.to_dict`)

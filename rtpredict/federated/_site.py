@@ -25,17 +25,21 @@ import pandas as pd
 import xgboost as xgb
 from scipy.special import logit
 
+from rtpredict._files import write_bytes_atomic
 from rtpredict.errors import InputError
 from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan
 from rtpredict.federated._privacy import Release, node_counts, prune_tree
-from rtpredict.io._atomic import write_bytes_atomic
-from rtpredict.models._card import jsonable
-from rtpredict.models._cohort_files import read_cohort
-from rtpredict.models._metrics import concordance_counts
-from rtpredict.models._model import ID_SECRET_ENV, make_dmatrix
-from rtpredict.models._register import hash_sample_ids
-from rtpredict.models._schema import UnseenCategoryWarning, obs_table
+from rtpredict.models import UnseenCategoryWarning
+from rtpredict.models.interface import (
+    ID_SECRET_ENV,
+    concordance_counts,
+    hash_sample_ids,
+    jsonable,
+    make_dmatrix,
+    obs_table,
+    read_cohort,
+)
 
 REGISTER_FORMAT = "rtpredict-site-register"
 #: histogram bins of training margins (training percentiles of new tumours)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from rtpredict.io import write_text_atomic
+from rtpredict._files import write_text_atomic
 from rtpredict.report import _format as fmt
 from rtpredict.report._context import CohortView
 from rtpredict.report._qc import SEVERITY, metric_values

@@ -11,7 +11,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from rtpredict.io import write_text_atomic
+from rtpredict._files import write_text_atomic
 from rtpredict.report import _format as fmt
 
 logger = logging.getLogger("rtpredict.report")
