@@ -29,7 +29,7 @@ from rtpredict.federated._site import (
     load_site,
     site_holdout,
 )
-from rtpredict.models import load_model
+from rtpredict.models import RadiosensitivityModel, load_model
 from rtpredict.models._metrics import concordance_counts, harrell_c
 
 PLAN = """
@@ -345,6 +345,36 @@ def test_bagging_survival_model_loads_and_its_card_metrics_are_exact(
         assert final["privacy"]["min_cell_count"] == summary["privacy"]["min_cell_count"] == 5
         assert all(len(r["trees-sha256"]) == 64 for r in rounds)
         assert all(r["privacy"]["collapsed_splits_per_tree"] for r in rounds)
+
+
+@pytest.mark.parametrize(
+    ("head", "target"),
+    [
+        ("target: recurrence\nkind: survival\nobjective: survival:cox", "recurrence"),
+        ("target: response\nkind: binary", "response"),
+        ("target: os_years\nkind: regression", "os_years"),
+    ],
+)
+def test_central_and_federated_cards_share_the_training_summary_schema(
+    cohort, sites, plan_path, run_federation, head, target
+):
+    text = PLAN.replace("target: recurrence\nkind: survival\nobjective: survival:cox", head)
+    plan_path.write_text(text.replace("rounds: 6", "rounds: 1"))
+    plan = load_plan(plan_path)
+    federated = json.loads(run_federation(plan).read_text())["training"]
+    features = ["rsi", "gard", "dose_per_fraction", "received_rt", "site"]
+    central = RadiosensitivityModel(target, features=features, n_estimators=5, n_bootstrap=0)
+    central = central.fit(cohort).training_summary_
+    assert list(federated) == list(central)
+    assert central["federation"] is None
+    assert federated["federation"]["strategy"] == "FedXgbBagging"
+    # each hospital is a cohort (as in the card's per-cohort validation), with its training
+    # tumours; tumour sites are counted centrally only
+    n_train = {row["site"]: row["n_train"] for row in federated["federation"]["sites"]}
+    assert federated["cohorts"] == n_train
+    assert federated["n"] == sum(n_train.values())
+    assert federated["sites"] is None
+    assert sum(central["sites"].values()) == central["n"] == cohort.n_obs
 
 
 def test_cyclic_binary_model(cohort, sites, plan_path, run_federation):

@@ -19,6 +19,7 @@ from rtpredict.federated._plan import FederationPlan
 from rtpredict.federated._privacy import spread
 from rtpredict.federated._site import hazard_grid
 from rtpredict.models import RadiosensitivityModel
+from rtpredict.models.interface import training_summary
 from rtpredict.models.validation import PRIMARY
 
 #: fields of a metric row (as in `rtpredict.models.validation.ValidationResult.to_dict`)
@@ -375,22 +376,23 @@ def _training_summary(
     kind = plan.target["kind"]
     codes = list(plan.sites)
     n = sum(summaries[c]["n-train"] for c in codes)
-    out: dict = {"n": int(n)}
-    if kind == "survival":
-        out["n_events"] = sum(count(summaries[c]["events-train"]) for c in codes)
-    elif kind == "binary":
-        out["n_positive"] = sum(count(summaries[c]["events-train"]) for c in codes)
-    else:
-        out["mean"] = float(sum(summaries[c]["sum-y"] for c in codes) / n)
-    out["cohorts"] = {c: int(summaries[c]["n-train"]) for c in codes}
+    if kind == "regression":  # sites send the sum of the target, not its spread
+        outcome: dict = {"mean": float(sum(summaries[c]["sum-y"] for c in codes) / n), "sd": None}
+    else:  # sites send event counts, not the distribution of times
+        events = sum(count(summaries[c]["events-train"]) for c in codes)
+        outcome = {"n_events": events} if kind == "survival" else {"n_positive": events}
     names = plan.schema.names
     totals = [count(m) for m in np.nansum(missing, axis=0)]
-    out["missing"] = {name: m for name, m in zip(names, totals, strict=True) if m > 0}
     hidden = np.isnan(missing).any(axis=0)
-    if hidden.any():
-        out["missing_not_released"] = [name for name, h in zip(names, hidden, strict=True) if h]
-    out["federation"] = dict(federation)
-    return out
+    return training_summary(
+        kind,
+        n=n,
+        outcome=outcome,
+        missing=dict(zip(names, totals, strict=True)),
+        cohorts={c: summaries[c]["n-train"] for c in codes},  # each hospital is a cohort
+        missing_not_released=[name for name, h in zip(names, hidden, strict=True) if h],
+        federation=federation,
+    )
 
 
 def _metric(kind: str, x: np.ndarray) -> np.ndarray:

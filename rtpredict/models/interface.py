@@ -10,7 +10,8 @@ Contents, by job:
 - the feature schema and target: `Feature`, `FeatureSchema`, `obs_table`, `Target`,
   `OBJECTIVES`, `resolve_target`;
 - XGBoost: `xgb_params`, `make_dmatrix`;
-- the card: `jsonable`, `hash_sample_ids` and `ID_SECRET_ENV` (the sample-ID register);
+- the card: `jsonable`, `training_summary` (the ``training`` section, one schema for central and
+  federated models), `hash_sample_ids` and `ID_SECRET_ENV` (the sample-ID register);
 - metrics: `concordance_counts`;
 - cohort files: `read_cohort`, `is_tsv`, `write_table`.
 """
@@ -23,6 +24,7 @@ from rtpredict.models._metrics import concordance_counts
 from rtpredict.models._model import ID_SECRET_ENV, make_dmatrix, xgb_params
 from rtpredict.models._register import hash_sample_ids
 from rtpredict.models._schema import Feature, FeatureSchema, obs_table
+from rtpredict.models._summary import training_summary
 from rtpredict.models._target import OBJECTIVES, Target, resolve_target
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "obs_table",
     "read_cohort",
     "resolve_target",
+    "training_summary",
     "write_table",
     "xgb_params",
 ]
