@@ -23,12 +23,8 @@ from sklearn.metrics import r2_score, roc_auc_score
 from rtpredict.errors import InputError
 from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan, load_plan
-from rtpredict.federated._site import (
-    hazard_grid_sums,
-    holdout_mask,
-    load_site,
-    site_holdout,
-)
+from rtpredict.federated._site import holdout_mask, load_site, site_holdout
+from rtpredict.federated._site_final import hazard_grid_sums
 from rtpredict.models import RadiosensitivityModel, load_model
 from rtpredict.models._metrics import concordance_counts, harrell_c
 

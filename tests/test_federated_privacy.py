@@ -38,15 +38,9 @@ from rtpredict.federated._privacy import (
     node_counts,
     prune_tree,
 )
-from rtpredict.federated._site import (
-    check_unspent,
-    final_statistics,
-    holdout_mask,
-    load_site,
-    record_sent,
-    summary,
-    train_step,
-)
+from rtpredict.federated._site import holdout_mask, load_site, summary, train_step
+from rtpredict.federated._site_final import final_statistics
+from rtpredict.federated._site_records import check_unspent, record_sent
 
 PLAN = """
 name: small

@@ -17,7 +17,7 @@ from rtpredict.errors import InputError
 from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan
 from rtpredict.federated._privacy import spread
-from rtpredict.federated._site import hazard_grid
+from rtpredict.federated._site_final import hazard_grid
 from rtpredict.models import RadiosensitivityModel
 from rtpredict.models.interface import training_summary
 from rtpredict.models.validation import PRIMARY
