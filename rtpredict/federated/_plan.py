@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rtpredict._yaml import read_yaml
 from rtpredict.errors import InputError
-from rtpredict.federated._privacy import PrivacyPolicy
+from rtpredict.federated._policy import PrivacyPolicy
 from rtpredict.models.interface import (
     OBJECTIVES,
     Feature,

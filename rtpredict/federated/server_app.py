@@ -29,9 +29,9 @@ from flwr.common.logger import log
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedXgbBagging, FedXgbCyclic
 
-from rtpredict.federated import _aggregate, _site_final
+from rtpredict.federated import _aggregate, _site_final, _validation
 from rtpredict.federated._plan import FederationPlan
-from rtpredict.federated._privacy import accounting
+from rtpredict.federated._policy import accounting
 from rtpredict.models import save_model
 
 app = ServerApp()
@@ -142,7 +142,7 @@ def main(grid: Grid, context: Context) -> None:
     federation = _federation_record(plan, summaries, registers, strategy, training_seconds)
     federation["privacy"] = _privacy_record(plan, noise)
     estimator = _aggregate.build_model(plan, model, summaries, finals, edges, federation)
-    metrics = _aggregate.validation(plan, summaries, finals, noise)
+    metrics = _validation.validation(plan, summaries, finals, noise)
     card = save_model(
         estimator,
         out_dir / f"{plan.name}.json",
