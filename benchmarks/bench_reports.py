@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rtpredict import tl
 from rtpredict.genomics import read_somatic_vcf
-from rtpredict.models import annotate_predictions, default_reference, load_default
+from rtpredict.models import default_reference, load_default
 from rtpredict.report import cohort_view, write_cohort_report, write_tumour_reports
 from rtpredict.simulate import SimulationParams, simulate_cohort
 
@@ -69,7 +69,7 @@ def cohort(n: int):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sites unseen by the real-data model
         for name in ("demo_recurrence", "recurrence"):
-            annotate_predictions(adata, load_default(name), key_added=name, horizon=5.0)
+            tl.predict(adata, load_default(name), key_added=name, horizon=5.0)
     return adata
 
 

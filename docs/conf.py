@@ -59,7 +59,7 @@ numpydoc_validation_checks = {
     "SS01",  # no summary
 }
 # constants carry no docstring of their own (numpydoc would validate int's or dict's)
-numpydoc_validation_exclude = {r"\.[A-Z][A-Z0-9_]+$", r"\.cache_choice$"}
+numpydoc_validation_exclude = {r"\.[A-Z][A-Z0-9_]+$"}
 
 # MyST: the Markdown guides, with anchors for their headings (the README's contents list)
 myst_heading_anchors = 3

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from rtpredict import __version__
+from rtpredict._files import sha256_file
 from rtpredict._time import utc_stamp
-from rtpredict.io import sha256_file
 
 #: Python packages whose versions are recorded
 PACKAGES = (

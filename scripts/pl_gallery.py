@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 
 from rtpredict import pl, tl
 from rtpredict.genomics import read_somatic_vcf
-from rtpredict.models import annotate_predictions, default_reference, load_default
+from rtpredict.models import default_reference, load_default
 from rtpredict.simulate import SimulationParams, simulate_cohort
 
 MODEL = "demo_recurrence"
@@ -35,7 +35,7 @@ def cohort(n_tumours: int, seed: int):
     model = load_default(MODEL)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        annotate_predictions(adata, model, key_added=MODEL)
+        tl.predict(adata, model, key_added=MODEL)
     return adata, model.card_["validation"]
 
 

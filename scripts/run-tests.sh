@@ -11,6 +11,8 @@ export PATH="$PWD/.venv/bin:$PATH"
 export RTPREDICT_REQUIRE_BROWSER=1 RTPREDICT_REQUIRE_SLURM=1 RTPREDICT_REQUIRE_FEDERATED=1
 ruff check rtpredict tests benchmarks scripts
 ruff format --check rtpredict tests benchmarks scripts
+# the package's layers and private modules (pyproject.toml, [tool.importlinter])
+lint-imports
 snakefmt --check Snakefile rules
 rtpredict simulate --outdir .test/data --tumours 2 --read-pairs 2000 --background-genes 20
 snakemake --lint --configfile .test/config.yaml

@@ -19,7 +19,7 @@ import pandas as pd
 
 from rtpredict import tl
 from rtpredict.genomics import read_somatic_vcf
-from rtpredict.models import annotate_predictions, default_reference, load_default
+from rtpredict.models import default_reference, load_default
 from rtpredict.simulate import SimulationParams, simulate_cohort
 
 N_TUMOURS = 12
@@ -76,7 +76,7 @@ def build() -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unseen sites for the real-data model: by design
         for name in MODELS:
-            annotate_predictions(adata, load_default(name), key_added=name, horizon=5.0)
+            tl.predict(adata, load_default(name), key_added=name, horizon=5.0)
     return adata
 
 

@@ -47,7 +47,7 @@ KNOWN_WRITERS = {
     "tl.gard",
     "tl.score_rsi",
     "tl.score_signatures",
-    "models.annotate_predictions",
+    "tl.predict",
 }
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 

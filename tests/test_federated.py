@@ -23,13 +23,9 @@ from sklearn.metrics import r2_score, roc_auc_score
 from rtpredict.errors import InputError
 from rtpredict.federated import _counts
 from rtpredict.federated._plan import FederationPlan, load_plan
-from rtpredict.federated._site import (
-    hazard_grid_sums,
-    holdout_mask,
-    load_site,
-    site_holdout,
-)
-from rtpredict.models import load_model
+from rtpredict.federated._site import holdout_mask, load_site, site_holdout
+from rtpredict.federated._site_final import hazard_grid_sums
+from rtpredict.models import RadiosensitivityModel, load_model
 from rtpredict.models._metrics import concordance_counts, harrell_c
 
 PLAN = """
@@ -347,6 +343,36 @@ def test_bagging_survival_model_loads_and_its_card_metrics_are_exact(
         assert all(r["privacy"]["collapsed_splits_per_tree"] for r in rounds)
 
 
+@pytest.mark.parametrize(
+    ("head", "target"),
+    [
+        ("target: recurrence\nkind: survival\nobjective: survival:cox", "recurrence"),
+        ("target: response\nkind: binary", "response"),
+        ("target: os_years\nkind: regression", "os_years"),
+    ],
+)
+def test_central_and_federated_cards_share_the_training_summary_schema(
+    cohort, sites, plan_path, run_federation, head, target
+):
+    text = PLAN.replace("target: recurrence\nkind: survival\nobjective: survival:cox", head)
+    plan_path.write_text(text.replace("rounds: 6", "rounds: 1"))
+    plan = load_plan(plan_path)
+    federated = json.loads(run_federation(plan).read_text())["training"]
+    features = ["rsi", "gard", "dose_per_fraction", "received_rt", "site"]
+    central = RadiosensitivityModel(target, features=features, n_estimators=5, n_bootstrap=0)
+    central = central.fit(cohort).training_summary_
+    assert list(federated) == list(central)
+    assert central["federation"] is None
+    assert federated["federation"]["strategy"] == "FedXgbBagging"
+    # each hospital is a cohort (as in the card's per-cohort validation), with its training
+    # tumours; tumour sites are counted centrally only
+    n_train = {row["site"]: row["n_train"] for row in federated["federation"]["sites"]}
+    assert federated["cohorts"] == n_train
+    assert federated["n"] == sum(n_train.values())
+    assert federated["sites"] is None
+    assert sum(central["sites"].values()) == central["n"] == cohort.n_obs
+
+
 def test_cyclic_binary_model(cohort, sites, plan_path, run_federation):
     text = PLAN.replace("target: recurrence\nkind: survival\nobjective: survival:cox", "")
     text = text.replace("strategy: bagging", "strategy: cyclic\nlocal_rounds: 2")
@@ -422,11 +448,12 @@ def test_flower_processes_get_a_hospitals_settings(tmp_path):
 
 
 def test_secure_mode_is_the_default_of_the_commands(tmp_path, plan_path, sites):
-    from rtpredict.federated.__main__ import main
+    from rtpredict.cli import main
 
-    assert main(["superlink", str(tmp_path / "run")]) == 2  # no certificates, no --insecure
+    # no certificates, no --insecure
+    assert main(["federated", "superlink", str(tmp_path / "run")]) == 2
     cohort = str(sites["A"] / "cohort.features.h5ad")
-    args = ["site", str(tmp_path / "s"), "--cohort", cohort, "--site-code", "A"]
+    args = ["federated", "site", str(tmp_path / "s"), "--cohort", cohort, "--site-code", "A"]
     assert main([*args, "--plan", str(plan_path), "--superlink", "127.0.0.1:1"]) == 2
 
 

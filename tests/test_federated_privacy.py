@@ -27,26 +27,13 @@ import xgboost as xgb
 
 from rtpredict.errors import InputError
 from rtpredict.federated import _counts
-from rtpredict.federated._aggregate import validation
 from rtpredict.federated._plan import FederationPlan, load_plan
-from rtpredict.federated._privacy import (
-    DifferentialPrivacy,
-    PrivacyPolicy,
-    Release,
-    allowed,
-    dp_releases,
-    node_counts,
-    prune_tree,
-)
-from rtpredict.federated._site import (
-    check_unspent,
-    final_statistics,
-    holdout_mask,
-    load_site,
-    record_sent,
-    summary,
-    train_step,
-)
+from rtpredict.federated._policy import DifferentialPrivacy, PrivacyPolicy, dp_releases
+from rtpredict.federated._privacy import Release, allowed, node_counts, prune_tree
+from rtpredict.federated._site import holdout_mask, load_site, summary, train_step
+from rtpredict.federated._site_final import final_statistics
+from rtpredict.federated._site_records import check_unspent, record_sent
+from rtpredict.federated._validation import validation
 
 PLAN = """
 name: small

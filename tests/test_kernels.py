@@ -408,7 +408,8 @@ def test_read_only_package_caches_in_the_user_cache(tmp_path):
         "assert (K.rank_average(np.array([[3.0, 1.0, 3.0]])) == [[2.5, 1, 2.5]]).all()\n"
         "from numba.core import config\n"
         "assert 'NUMBA_CACHE_DIR' not in os.environ, 'the environment of child processes'\n"
-        "print(config.CACHE_DIR, K.cache_choice.enabled)\n"
+        "from rtpredict.kernels._cache import CHOICE\n"
+        "print(config.CACHE_DIR, CHOICE.enabled)\n"
     )
     for _ in range(2):  # second run loads from the cache
         done = subprocess.run(

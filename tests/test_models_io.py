@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 import rtpredict
+from rtpredict import tl
 from rtpredict.errors import InputError
 from rtpredict.models import (
     RadiosensitivityModel,
-    annotate_predictions,
     load_model,
     prediction_table,
     save_model,
@@ -202,16 +202,20 @@ def test_no_pickle_in_the_package():
             assert not names & (forbidden | calls | {"allow_pickle"}), f"{source}: {names}"
 
 
-def test_annotate_predictions_writes_obs_obsm_uns(saved, tmp_path):
+def test_tl_predict_writes_obs_obsm_uns(saved, tmp_path):
     card, _, df = saved
     model = load_model(card)
     adata = ad.AnnData(obs=df)
-    out = annotate_predictions(adata, model, copy=True)
+    out = tl.predict(adata, model, copy=True)
     assert "rtpredict_prediction" not in adata.obs  # copy left the input alone
     for column in ("prediction", "sd", "lower", "upper", "percentile", "event_probability"):
         assert f"rtpredict_{column}" in out.obs
     shap = out.obsm["rtpredict_shap"]
     info = out.uns["rtpredict_prediction"]
+    table = prediction_table(model, df)
+    assert info["columns"] == [c for c in table.columns if not c.startswith("shap_")]
+    for column in info["columns"]:
+        assert np.allclose(out.obs[f"rtpredict_{column}"], table[column], equal_nan=True)
     assert list(shap.columns) == info["feature_names"] == FEATURES
     margin = model.predict_margin(df)
     assert np.allclose(shap.sum(axis=1) + info["shap_bias"], margin, atol=1e-4)
@@ -220,7 +224,6 @@ def test_annotate_predictions_writes_obs_obsm_uns(saved, tmp_path):
     out.write_h5ad(tmp_path / "scored.h5ad")  # everything stored is h5ad-serialisable
     back = ad.read_h5ad(tmp_path / "scored.h5ad")
     assert np.allclose(back.obsm["rtpredict_shap"].to_numpy(), shap.to_numpy())
-    table = prediction_table(model, df)
     assert np.allclose(table.filter(like="shap_").sum(axis=1), margin, atol=1e-4)
-    assert annotate_predictions(adata, model) is None
-    assert "rtpredict_percentile" in adata.obs
+    assert tl.predict(adata, model, key_added="m") is None
+    assert "m_percentile" in adata.obs

@@ -175,7 +175,7 @@ def test_waterfall_labels_and_aft_sign(predicted):
     rows = pl.shap_rows(adata, "SIM001", key=key, top=2)
     shap = adata.obsm[f"{key}_shap"].loc["SIM001"]
     assert rows.contributions[0] == pytest.approx(-shap[first])  # right = higher risk
-    with pytest.raises(InputError, match="annotate_predictions"):
+    with pytest.raises(InputError, match=r"tl\.predict"):
         pl.waterfall(adata, "SIM001", key="missing", ax=new_ax())
 
 

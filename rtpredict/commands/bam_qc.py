@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compute BAM QC; write the JSON report and the strandedness code."""
-    from rtpredict.io import read_gene_intervals, write_text_atomic
+    from rtpredict._files import write_text_atomic
+    from rtpredict.io import read_gene_intervals
     from rtpredict.qc import bam_qc, infer_strandedness
 
     report = bam_qc(args.bam)

@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check every pair; write the read counts and each file's sha256 and size (for the run's
     provenance), or fail with a message naming the file."""
-    from rtpredict.io import write_text_atomic
+    from rtpredict._files import write_text_atomic
     from rtpredict.qc import check_fastq_pair
 
     lanes = [{"fastq_1": r1, "fastq_2": r2, **check_fastq_pair(r1, r2)} for r1, r2 in args.pair]

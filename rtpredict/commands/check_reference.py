@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the reference files; write what was compared."""
-    from rtpredict.io import write_text_atomic
+    from rtpredict._files import write_text_atomic
     from rtpredict.qc import check_reference
 
     report = check_reference(args.gtf, genome=args.genome, transcriptome=args.transcriptome)

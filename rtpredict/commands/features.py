@@ -25,7 +25,7 @@ logger = logging.getLogger("rtpredict.features")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's options."""
-    from rtpredict.signatures._model import SCALES
+    from rtpredict.signatures import SCALES
 
     parser.add_argument("input", type=Path, help="cohort .h5ad (e.g. results/cohort.h5ad)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="features .h5ad to write")
@@ -100,7 +100,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     """Return (statistics, provenance dict); save built statistics next to the output."""
     from rtpredict import tl as rtl
-    from rtpredict.io import read_h5ad, sha256_file
+    from rtpredict._files import sha256_file
+    from rtpredict.io import read_h5ad
     from rtpredict.tl._reference_statistics import _compute as reference_statistics_of
     from rtpredict.tl._scale import input_scale
 
@@ -180,7 +181,8 @@ def _dna_features(args: argparse.Namespace, adata) -> None:
 def run(args: argparse.Namespace) -> int:
     """Score the cohort and write the features .h5ad and TSV; return the exit code."""
     from rtpredict import tl as rtl
-    from rtpredict.io import atomic_path, read_h5ad, sha256_file, write_h5ad
+    from rtpredict._files import atomic_path, sha256_file
+    from rtpredict.io import read_h5ad, write_h5ad
     from rtpredict.signatures import load_catalog, read_signature_file
 
     adata = read_h5ad(args.input)

@@ -184,8 +184,7 @@ def _allow_list(process, run_dir: Path, port: int, ca: Path, keys: list[Path]) -
 
 
 def _site(args: argparse.Namespace) -> int:
-    from rtpredict.federated import _deploy
-    from rtpredict.federated._plan import load_plan
+    from rtpredict.federated import _deploy, load_plan
 
     os.umask(0o077)  # the register and Flower's state stay readable by the site only
     site_dir = args.site_dir.resolve()
@@ -245,8 +244,7 @@ def _until_finalised(command: list[str], env: dict, site_dir: Path, name: str) -
 
 
 def _run(args: argparse.Namespace) -> int:
-    from rtpredict.federated import _deploy
-    from rtpredict.federated._plan import load_plan
+    from rtpredict.federated import _deploy, load_plan
 
     run_dir = args.run_dir.resolve()
     plan = load_plan(args.plan)

@@ -29,8 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Pile up the BAM at the hotspots and write the counts."""
+    from rtpredict._files import write_tsv
     from rtpredict.genomics import hotspot_pileup
-    from rtpredict.genomics._table import write_tsv
 
     counts = hotspot_pileup(
         args.bam,

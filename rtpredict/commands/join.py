@@ -39,7 +39,7 @@ def join_tables(paths: list[Path], out: Path, na_rep: str) -> None:
     lacks are written as ``na_rep``."""
     import pandas as pd
 
-    from rtpredict.models._cohort_files import write_table
+    from rtpredict.models.interface import write_table
 
     frames = [pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False) for p in paths]
     table = pd.concat(frames, ignore_index=True).set_index("sample_id")
@@ -50,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     """Join the batches; return the exit code."""
     import anndata as ad
 
+    from rtpredict._files import sha256_file
     from rtpredict.errors import InputError
-    from rtpredict.io import read_h5ad, sha256_file, write_h5ad
+    from rtpredict.io import read_h5ad, write_h5ad
 
     files = [b / "predictions.h5ad" for b in args.batches]
     parts = [read_h5ad(f) for f in files]

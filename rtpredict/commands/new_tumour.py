@@ -132,8 +132,7 @@ def _clinical_lines(path: Path, args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Add the tumour, then run the workflow for its report; return Snakemake's exit code."""
-    from rtpredict.io import read_clinical, read_sample_sheet
-    from rtpredict.io._batches import BATCH_PATTERN
+    from rtpredict.io import BATCH_PATTERN, read_clinical, read_sample_sheet
 
     snakefile = ROOT / "Snakefile"
     if not snakefile.exists():

@@ -14,8 +14,13 @@ import argparse
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rtpredict.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from anndata import AnnData
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
     from rtpredict.io import write_h5ad
     from rtpredict.models import load_default, load_model, prediction_table
-    from rtpredict.models._cohort_files import is_tsv, read_cohort, write_table
-    from rtpredict.models._predictions import store_predictions
+    from rtpredict.models.interface import is_tsv, read_cohort, write_table
+    from rtpredict.tl import predict
 
     if args.out is None and args.tsv is None:
         raise InputError("nothing to write: give --out (annotated .h5ad) and/or --tsv.")
@@ -77,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
         )
         key = args.key_added or model.card_.get("name") or Path(reference).stem
         models[key] = {"reference": reference, "sha256": model.card_["files"]["model"]["sha256"]}
-        table = prediction_table(model, data, horizon=args.horizon, level=args.level)
-        if args.tsv is not None:
+        if is_tsv(args.input):  # a table of features: --tsv only
+            table = prediction_table(model, data, horizon=args.horizon, level=args.level)
             tables.append(table.add_prefix(f"{key}_"))
-        if args.out is not None:
-            store_predictions(
-                data, model, table, key_added=key, horizon=args.horizon, level=args.level
-            )
+        else:  # scored once: the TSV holds what rp.tl.predict wrote
+            predict(data, model, key_added=key, horizon=args.horizon, level=args.level)
+            if args.tsv is not None:
+                tables.append(_written(data, key).add_prefix(f"{key}_"))
         log.info("scored %d tumours with %s (keys %s_*)", len(data), reference, key)
     if args.tsv is not None:
         write_table(pd.concat(tables, axis=1), args.tsv)
@@ -99,3 +104,15 @@ def run(args: argparse.Namespace) -> int:
         write_h5ad(data, args.out)
         log.info("wrote %s", args.out)
     return 0
+
+
+def _written(adata: AnnData, key: str) -> pd.DataFrame:
+    """What `rtpredict.tl.predict` wrote under ``key``, laid out as `prediction_table`."""
+    import pandas as pd
+
+    meta = adata.uns[f"{key}_prediction"]
+    columns = list(meta["columns"])
+    table = adata.obs[[f"{key}_{c}" for c in columns]].set_axis(columns, axis=1)
+    out = pd.concat([table, adata.obsm[f"{key}_shap"].add_prefix("shap_")], axis=1)
+    out["shap_bias"] = meta["shap_bias"]
+    return out

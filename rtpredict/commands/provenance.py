@@ -30,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Checksum the inputs and write the manifest atomically."""
-    from rtpredict.io import read_sample_sheet, write_text_atomic
+    from rtpredict._files import write_text_atomic
+    from rtpredict.io import read_sample_sheet
     from rtpredict.provenance import input_manifest
 
     config = json.loads(args.config_json)

@@ -89,7 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train, optionally validate, and save the model."""
     from rtpredict.models import RadiosensitivityModel, save_model
-    from rtpredict.models._cohort_files import read_cohort
+    from rtpredict.models.interface import read_cohort
     from rtpredict.models.validation import cross_validate
 
     config = _load_config(args.config)

@@ -19,9 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from rtpredict._files import write_bytes_atomic, write_private_bytes
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import write_bytes_atomic
-from rtpredict.privacy._private_file import write_private_bytes
 
 #: validity of the CA and server certificates (a consortium renews them per study period)
 VALID_DAYS = 825

@@ -1,7 +1,7 @@
 """Rehearse a federation on one machine: a SuperLink and one SuperNode per site on 127.0.0.1.
 
 Used by ``scripts/federated_rehearsal.py`` and the deployment tests. Every process is the real
-``rtpredict federated`` command (``python -m rtpredict.federated``) with TLS and SuperNode
+``rtpredict federated`` command (``python -m rtpredict federated``) with TLS and SuperNode
 authentication unless ``secure=False``. With ``site_users`` each site's SuperNode (and every
 ClientApp it starts) runs as its own Linux user, in its own 0700 folder, with a minimal
 environment, so the operating system stops a site from opening another site's files; directories
@@ -174,8 +174,8 @@ class LoopbackFederation:
 
 
 def _python(*args: str) -> list[str]:
-    """Return the command running ``python -m rtpredict.federated`` with ``args``."""
-    return [sys.executable, "-m", "rtpredict.federated", *args]
+    """Return the command running ``python -m rtpredict federated`` with ``args``."""
+    return [sys.executable, "-m", "rtpredict", "federated", *args]
 
 
 def _own(folder: Path, user: str) -> None:

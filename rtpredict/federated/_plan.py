@@ -19,10 +19,15 @@ from pathlib import Path
 
 from rtpredict._yaml import read_yaml
 from rtpredict.errors import InputError
-from rtpredict.federated._privacy import PrivacyPolicy
-from rtpredict.models._model import xgb_params
-from rtpredict.models._schema import Feature, FeatureSchema
-from rtpredict.models._target import OBJECTIVES, Target, resolve_target
+from rtpredict.federated._policy import PrivacyPolicy
+from rtpredict.models.interface import (
+    OBJECTIVES,
+    Feature,
+    FeatureSchema,
+    Target,
+    resolve_target,
+    xgb_params,
+)
 
 STRATEGIES = ("bagging", "cyclic")
 #: boosting parameters a plan may set (RadiosensitivityModel names) and their defaults

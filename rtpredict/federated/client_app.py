@@ -26,7 +26,7 @@ from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, 
 from flwr.clientapp import ClientApp
 
 from rtpredict.errors import InputError
-from rtpredict.federated import _site
+from rtpredict.federated import _site, _site_final, _site_records
 from rtpredict.federated._plan import FederationPlan
 
 app = ClientApp()
@@ -58,11 +58,11 @@ def summary(msg: Message, context: Context) -> Message:
     """Check the cohort against the plan, write the register locally, return counts."""
     site, plan = _site_and_plan(msg, context)
     folder, run_id = Path(str(context.node_config["workdir"])), str(context.run_id)
-    _site.check_unspent(folder, plan, "summary")
-    digest = _site.write_register(site, plan, folder, run_id)
+    _site_records.check_unspent(folder, plan, "summary")
+    digest = _site_records.write_register(site, plan, folder, run_id)
     counts, report = _site.summary(site, plan)
     sent = {"summary": counts, "site-code": site.code, "register-sha256": digest}
-    _site.record_sent(folder, plan, run_id, "summary", {**sent, "privacy": report})
+    _site_records.record_sent(folder, plan, run_id, "summary", {**sent, "privacy": report})
     content = RecordDict(
         {
             "summary": MetricRecord(counts),
@@ -95,7 +95,9 @@ def train(msg: Message, context: Context) -> Message:
     )
     sent = {"trees-sha256": hashlib.sha256(trees).hexdigest(), "metrics": metrics}
     folder, run_id = Path(str(context.node_config["workdir"])), str(context.run_id)
-    _site.record_sent(folder, plan, run_id, f"train-{server_round}", {**sent, "privacy": report})
+    _site_records.record_sent(
+        folder, plan, run_id, f"train-{server_round}", {**sent, "privacy": report}
+    )
     content = RecordDict(
         {
             "arrays": ArrayRecord([np.frombuffer(trees, dtype=np.uint8)]),
@@ -111,9 +113,9 @@ def finalise(msg: Message, context: Context) -> Message:
     site, plan = _site_and_plan(msg, context)
     model = msg.content["arrays"]["0"].numpy().tobytes()
     folder = Path(str(context.node_config["workdir"]))
-    _site.check_unspent(folder, plan, "finalise")
-    stats, report = _site.final_statistics(site, plan, model)
+    _site_records.check_unspent(folder, plan, "finalise")
+    stats, report = _site_final.final_statistics(site, plan, model)
     sent = {"stats": stats, "privacy": report}
-    _site.record_sent(folder, plan, str(context.run_id), "finalise", sent)
+    _site_records.record_sent(folder, plan, str(context.run_id), "finalise", sent)
     content = RecordDict({"stats": MetricRecord(stats), "privacy": _noise_record(report)})
     return Message(content, reply_to=msg)

@@ -29,9 +29,9 @@ from flwr.common.logger import log
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedXgbBagging, FedXgbCyclic
 
-from rtpredict.federated import _aggregate, _site
+from rtpredict.federated import _aggregate, _site_final, _validation
 from rtpredict.federated._plan import FederationPlan
-from rtpredict.federated._privacy import accounting
+from rtpredict.federated._policy import accounting
 from rtpredict.models import save_model
 
 app = ServerApp()
@@ -127,7 +127,7 @@ def main(grid: Grid, context: Context) -> None:
     training_seconds = time.perf_counter() - started
     model = result.arrays["0"].numpy().tobytes()
 
-    edges = _site.margin_edges(model)
+    edges = _site_final.margin_edges(model)
     content = RecordDict(
         {
             "arrays": ArrayRecord([np.frombuffer(model, dtype=np.uint8)]),
@@ -142,7 +142,7 @@ def main(grid: Grid, context: Context) -> None:
     federation = _federation_record(plan, summaries, registers, strategy, training_seconds)
     federation["privacy"] = _privacy_record(plan, noise)
     estimator = _aggregate.build_model(plan, model, summaries, finals, edges, federation)
-    metrics = _aggregate.validation(plan, summaries, finals, noise)
+    metrics = _validation.validation(plan, summaries, finals, noise)
     card = save_model(
         estimator,
         out_dir / f"{plan.name}.json",
@@ -220,7 +220,7 @@ def _federation_record(plan, summaries, registers, strategy, training_seconds) -
             if plan.target["objective"] == "survival:cox"
             else None
         ),
-        "training_quantiles": f"pooled histogram of training margins ({_site.N_BINS} bins)",
+        "training_quantiles": f"pooled histogram of training margins ({_site_final.N_BINS} bins)",
     }
 
 

@@ -77,6 +77,7 @@ ALIASES = {
     "conserved_intron_variant": "intron_variant",
 }
 
+#: Sequence Ontology consequences that change the protein (qualifying mutations, TMB)
 NON_SYNONYMOUS = frozenset(
     {
         "transcript_ablation",
@@ -92,6 +93,7 @@ NON_SYNONYMOUS = frozenset(
         "protein_altering_variant",
     }
 )
+#: consequences that truncate or abolish the protein (a group's ``qualifying: truncating``)
 TRUNCATING = frozenset(
     {
         "transcript_ablation",

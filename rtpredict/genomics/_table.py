@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from rtpredict._files import write_tsv
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import atomic_path
 
 #: column -> dtype of the table :func:`read_somatic_vcf` returns (strings are object, None = NA)
 COLUMNS: dict[str, str] = {
@@ -48,12 +48,6 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[list(COLUMNS)].astype(COLUMNS)
     out[_STRINGS] = out[_STRINGS].astype(object).where(out[_STRINGS].notna(), None)
     return out.reset_index(drop=True)
-
-
-def write_tsv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write a table as TSV atomically (temporary file in the same folder, then rename)."""
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, sep="\t", index=False, na_rep="", lineterminator="\n")
 
 
 def write_variants(variants: pd.DataFrame, path: str | os.PathLike[str]) -> None:

@@ -16,7 +16,18 @@ PASSING = ("PASS", ".")
 
 
 def is_passing(variants: pd.DataFrame) -> pd.Series:
-    """Tell which rows passed the caller's filters (FILTER ``PASS`` or ``.``)."""
+    """Tell which rows passed the caller's filters (FILTER ``PASS`` or ``.``).
+
+    Parameters
+    ----------
+    variants
+        A variants table.
+
+    Returns
+    -------
+    pandas.Series
+        bool, one per row.
+    """
     return variants["filter"].isin(PASSING)
 
 

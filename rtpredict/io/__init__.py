@@ -1,7 +1,6 @@
 """Readers and writers: quantifier outputs, GTF, sample sheets, QC reports, the cohort AnnData."""
 
-from rtpredict.io._atomic import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
-from rtpredict.io._batches import batch_digest, tumour_batches
+from rtpredict.io._batches import BATCH_PATTERN, batch_digest, tumour_batches
 from rtpredict.io._cohort import (
     build_cohort,
     export_tsv,
@@ -31,10 +30,10 @@ from rtpredict.io._readers import read_featurecounts, read_salmon
 from rtpredict.io._tables import read_clinical, read_sample_sheet, schema
 
 __all__ = [
+    "BATCH_PATTERN",
     "STRANDEDNESS",
     "GeneQuant",
     "TranscriptIndex",
-    "atomic_path",
     "batch_digest",
     "build_cohort",
     "check_config",
@@ -57,11 +56,8 @@ __all__ = [
     "read_tx2gene",
     "salmon_gene_quant",
     "schema",
-    "sha256_file",
     "strip_version",
     "tumour_batches",
-    "write_bytes_atomic",
     "write_h5ad",
-    "write_text_atomic",
     "write_tx2gene",
 ]

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from rtpredict import __version__
+from rtpredict._files import atomic_path
 from rtpredict._time import utc_stamp
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import atomic_path
 from rtpredict.io._gtf import strip_version
 from rtpredict.io._quant import GeneQuant
 

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from rtpredict._files import atomic_path
 from rtpredict.errors import InputError
 
 _ATTRIBUTES = {
@@ -186,8 +187,6 @@ def write_tx2gene(tx2gene: pd.DataFrame, path: str | os.PathLike) -> None:
     path
         The TSV file to write.
     """
-    from rtpredict.io._atomic import atomic_path
-
     with atomic_path(path) as tmp:
         tx2gene.to_csv(tmp, sep="\t")
 

@@ -7,7 +7,6 @@ as float32. Compiled kernels are cached (see :mod:`rtpredict.kernels._cache` for
 
 from __future__ import annotations
 
-from rtpredict.kernels._cache import CHOICE as cache_choice
 from rtpredict.kernels._util import as_matrix, sets_to_csr
 from rtpredict.kernels.finite import nonfinite_rows
 from rtpredict.kernels.gene_sets import (
@@ -32,7 +31,6 @@ from rtpredict.kernels.set_scores import (
 __all__ = [
     "CODES",
     "as_matrix",
-    "cache_choice",
     "geometric_mean",
     "mean",
     "mean_z",

@@ -98,7 +98,7 @@ def configure() -> CacheChoice:
     return choice
 
 
-#: where this process caches compiled kernels (public as ``rtpredict.kernels.cache_choice``)
+#: where this process caches compiled kernels
 CHOICE = configure()
 #: pass as ``cache=`` to ``numba.njit`` in every kernel module
 CACHE = CHOICE.enabled

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rtpredict.models._default import available_defaults, default_reference, load_default
 from rtpredict.models._io import load_model, save_model
 from rtpredict.models._model import RadiosensitivityModel
-from rtpredict.models._predictions import annotate_predictions, prediction_table
+from rtpredict.models._predictions import prediction_table
 from rtpredict.models._schema import DEFAULT_FEATURES, EmptyFeatureWarning, UnseenCategoryWarning
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "EmptyFeatureWarning",
     "RadiosensitivityModel",
     "UnseenCategoryWarning",
-    "annotate_predictions",
     "available_defaults",
     "default_reference",
     "load_default",

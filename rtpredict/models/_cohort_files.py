@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from rtpredict._files import write_bytes_atomic
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import write_bytes_atomic
-from rtpredict.io._cohort import read_h5ad
+from rtpredict.io import read_h5ad
 
 TSV_SUFFIXES = (".tsv", ".tsv.gz", ".txt")
 

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import xgboost as xgb
 
+from rtpredict._files import write_bytes_atomic
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import write_bytes_atomic
 from rtpredict.models._card import (
     CARD_FORMAT,
     CARD_VERSION,

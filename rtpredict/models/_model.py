@@ -22,8 +22,9 @@ from sklearn.base import BaseEstimator
 from rtpredict.errors import InputError
 from rtpredict.models._register import hash_sample_ids
 from rtpredict.models._schema import BIAS, FeatureSchema, obs_table
+from rtpredict.models._summary import central_summary
 from rtpredict.models._survival import breslow_cumulative_hazard, step_value
-from rtpredict.models._target import Target, resolve_target
+from rtpredict.models._target import resolve_target
 
 if TYPE_CHECKING:
     from anndata import AnnData
@@ -381,7 +382,7 @@ class RadiosensitivityModel(BaseEstimator):
         self.training_quantiles_ = np.quantile(train_pred, np.linspace(0, 1, 101))
         shap = self._contributions(main.booster, frame)
         self.global_importance_ = shap.drop(columns=BIAS).abs().mean().sort_values(ascending=False)
-        self.training_summary_ = _training_summary(table.loc[frame.index], frame, values, target)
+        self.training_summary_ = central_summary(table.loc[frame.index], frame, values, target)
         self.id_register_ = self._register(frame.index)
         return self
 
@@ -753,28 +754,3 @@ def _spread(out: pd.DataFrame, name: str, values: np.ndarray, level: float) -> N
     out[f"{stem}sd"] = boot.std(axis=0, ddof=1) if enough else np.nan
     out[f"{stem}lower"] = np.quantile(boot, tail, axis=0) if enough else np.nan
     out[f"{stem}upper"] = np.quantile(boot, 1 - tail, axis=0) if enough else np.nan
-
-
-def _training_summary(
-    table: pd.DataFrame, frame: pd.DataFrame, values: np.ndarray, target: Target
-) -> dict:
-    """Summarise the training cohort for the card: size, outcome, sites, cohorts, missingness."""
-    summary: dict = {"n": len(frame)}
-    if target.kind == "survival":
-        summary["n_events"] = int(values[:, 0].sum())
-        summary["time_years"] = {
-            "min": float(values[:, 1].min()),
-            "median": float(np.median(values[:, 1])),
-            "max": float(values[:, 1].max()),
-        }
-    elif target.kind == "binary":
-        summary["n_positive"] = int(values.sum())
-    else:
-        summary["mean"], summary["sd"] = float(values.mean()), float(values.std(ddof=1))
-    for column in ("site", "cohort"):
-        if column in table.columns:
-            counts = table[column].astype(str).where(table[column].notna(), "NA").value_counts()
-            summary[f"{column}s"] = {str(k): int(v) for k, v in sorted(counts.items())}
-    missing = frame.isna().sum()
-    summary["missing"] = {str(k): int(v) for k, v in missing[missing > 0].items()}
-    return summary

@@ -34,7 +34,7 @@ def calibration_table(
     Parameters
     ----------
     adata
-        Tumours annotated by :func:`rtpredict.models.annotate_predictions`, with outcomes.
+        Tumours annotated by :func:`rtpredict.tl.predict`, with outcomes.
     observed
         The ``obs`` column observed: the event (1) or censoring (0) with ``time``, else the
         outcome (0/1 or continuous).
@@ -70,7 +70,7 @@ def calibration_table(
             raise InputError("give the horizon (years) at which to compare survival outcomes.")
     if keep.sum() < n_bins:
         raise InputError(f"{int(keep.sum())} tumours with a prediction and an outcome: too few.")
-    from rtpredict.models._survival import kaplan_meier, step_value  # imports XGBoost: lazily
+    from rtpredict.models.interface import kaplan_meier, step_value  # imports XGBoost: lazily
 
     edges = np.unique(np.quantile(predicted[keep], np.linspace(0, 1, n_bins + 1)))
     bins = np.clip(np.searchsorted(edges, predicted[keep], side="right") - 1, 0, len(edges) - 2)
@@ -112,7 +112,7 @@ def calibration(
     Parameters
     ----------
     adata
-        Tumours annotated by :func:`rtpredict.models.annotate_predictions`, with outcomes.
+        Tumours annotated by :func:`rtpredict.tl.predict`, with outcomes.
     observed
         The ``obs`` column observed: the event (1) or censoring (0) with ``time``, else the
         outcome (0/1 or continuous).

@@ -53,7 +53,7 @@ class ShapRows:
 
 
 def shap_rows(adata: AnnData, sample: str, *, key: str = "rtpredict", top: int = 8) -> ShapRows:
-    """Read one tumour's waterfall rows from what `annotate_predictions` wrote under ``key``.
+    """Read one tumour's waterfall rows from what `rtpredict.tl.predict` wrote under ``key``.
 
     SHAP values come from ``obsm[f"{key}_shap"]`` (the model's ``explain()``, margin scale).
     AFT models' contributions change sign, so that right means higher risk as for Cox models;
@@ -63,7 +63,7 @@ def shap_rows(adata: AnnData, sample: str, *, key: str = "rtpredict", top: int =
     Parameters
     ----------
     adata
-        Tumours annotated by :func:`rtpredict.models.annotate_predictions`.
+        Tumours annotated by :func:`rtpredict.tl.predict`.
     sample
         The tumour's ID.
     key
@@ -80,7 +80,7 @@ def shap_rows(adata: AnnData, sample: str, *, key: str = "rtpredict", top: int =
     record = adata.uns.get(f"{key}_prediction")
     if shap is None or not isinstance(record, Mapping):
         raise InputError(
-            f"no SHAP values under {key!r}: run rtpredict.models.annotate_predictions("
+            f"no SHAP values under {key!r}: run rtpredict.tl.predict("
             f"adata, model, key_added={key!r}) first."
         )
     if sample not in adata.obs_names:
@@ -143,7 +143,7 @@ def waterfall(
 ) -> Axes:
     """Draw one tumour's SHAP contributions as a waterfall, from the baseline to its output.
 
-    Reads what :func:`rtpredict.models.annotate_predictions` wrote: the SHAP values of the
+    Reads what :func:`rtpredict.tl.predict` wrote: the SHAP values of the
     model's ``explain()`` (``obsm[f"{key}_shap"]``) and its output. The ``top`` largest
     contributions are drawn one by one, the rest pooled into one row. A bar to the right raises
     the output (orange), to the left lowers it (blue); each bar is labelled with its signed
@@ -152,7 +152,7 @@ def waterfall(
     Parameters
     ----------
     adata
-        Tumours annotated by :func:`rtpredict.models.annotate_predictions`.
+        Tumours annotated by :func:`rtpredict.tl.predict`.
     sample
         The tumour's ID.
     key

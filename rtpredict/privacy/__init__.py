@@ -13,11 +13,11 @@ Pseudonymised data are still personal data under the GDPR (art. 4(5), recital 26
 checks catch mistakes, they do not make a data set anonymous.
 """
 
-from rtpredict.privacy._guard import ID_COLUMNS, READER_HINTS, FixHints, check_identifiers
+from rtpredict.privacy._guard import ID_COLUMNS, FixHints, check_identifiers
 from rtpredict.privacy._headers import IDENTIFIER_HEADERS, header_tokens, identifier_header
 from rtpredict.privacy._keyfile import KEY_BYTES, new_key, read_key
 from rtpredict.privacy._mapping import read_mapping, write_mapping
-from rtpredict.privacy._pseudonym import PSEUDONYM_BYTES, pseudonym, pseudonymise_ids
+from rtpredict.privacy._pseudonym import PSEUDONYM_BYTES, SAMPLE_ID, pseudonym, pseudonymise_ids
 from rtpredict.privacy._pseudonymise_table import Pseudonymised, pseudonymise_table
 from rtpredict.privacy._values import identifier_value, nir_key_ok
 
@@ -26,7 +26,7 @@ __all__ = [
     "ID_COLUMNS",
     "KEY_BYTES",
     "PSEUDONYM_BYTES",
-    "READER_HINTS",
+    "SAMPLE_ID",
     "FixHints",
     "Pseudonymised",
     "check_identifiers",

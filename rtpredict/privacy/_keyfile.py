@@ -7,8 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from rtpredict._files import check_private, write_private_bytes
 from rtpredict.errors import InputError
-from rtpredict.privacy._private_file import check_private, write_private_bytes
 
 logger = logging.getLogger("rtpredict.privacy")
 

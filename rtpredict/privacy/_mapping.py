@@ -11,8 +11,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from rtpredict._files import check_private, write_private_bytes
 from rtpredict.errors import InputError
-from rtpredict.privacy._private_file import check_private, write_private_bytes
 
 HEADER = ("local_id", "pseudonym")
 

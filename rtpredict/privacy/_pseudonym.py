@@ -29,6 +29,7 @@ from rtpredict.errors import InputError
 
 #: bytes of the HMAC kept in a pseudonym (80 bits = 16 base32 characters)
 PSEUDONYM_BYTES = 10
+#: what a sample ID (and a pseudonym prefix) may hold: the sample sheet's rule
 SAMPLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 

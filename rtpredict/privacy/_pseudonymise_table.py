@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from rtpredict._files import write_text_atomic
+from rtpredict._text_table import read_text_table
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import write_text_atomic
 from rtpredict.privacy._guard import FixHints, check_identifiers
 from rtpredict.privacy._keyfile import read_key
 from rtpredict.privacy._mapping import read_mapping, write_mapping
@@ -108,12 +109,10 @@ def pseudonymise_table(
     Pseudonymised
         Counts and column names (no IDs), for the log.
     """
-    from rtpredict.io._tables import _read_text_table  # here: rtpredict.io imports this package
-
     source, output, mapping = Path(source), Path(output), Path(mapping)
     _distinct_files(source=source, output=output, mapping=mapping, key=Path(key_file))
     key = read_key(key_file)
-    table, lines = _read_text_table(source)
+    table, lines = read_text_table(source)
     for column in (*columns, *drop):
         if column not in table.columns:
             raise InputError(

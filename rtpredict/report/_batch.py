@@ -14,7 +14,7 @@ from typing import Any
 from anndata import AnnData
 
 from rtpredict.errors import InputError
-from rtpredict.privacy._pseudonym import SAMPLE_ID
+from rtpredict.privacy import SAMPLE_ID
 from rtpredict.report._cohort import write_cohort_report
 from rtpredict.report._multiqc import write_multiqc
 from rtpredict.report._render import write_html

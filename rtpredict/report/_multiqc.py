@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from rtpredict import _format as fmt
-from rtpredict.io import write_text_atomic
+from rtpredict._files import write_text_atomic
 from rtpredict.report._qc import SEVERITY, metric_values
 from rtpredict.report._view import CohortView
 

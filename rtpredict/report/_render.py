@@ -12,7 +12,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from rtpredict import _format as fmt
-from rtpredict.io import write_text_atomic
+from rtpredict._files import write_text_atomic
 
 logger = logging.getLogger("rtpredict.report")
 

@@ -1,9 +1,11 @@
-"""Tools on AnnData (scanpy conventions): RSI, GARD, radiotherapy signatures, DNA features."""
+"""Tools on AnnData (scanpy conventions): RSI, GARD, radiotherapy signatures, DNA features,
+predictions of a fitted model."""
 
 from __future__ import annotations
 
 from rtpredict.tl._dna_features import dna_features
 from rtpredict.tl._gard import gard
+from rtpredict.tl._predict import predict
 from rtpredict.tl._reference_statistics import ReferenceStatistics, reference_statistics
 from rtpredict.tl._scale import Scale, detect_scale
 from rtpredict.tl._score_as_signatures import catalog_feature_genes, score_as_signatures
@@ -20,6 +22,7 @@ __all__ = [
     "detect_scale",
     "dna_features",
     "gard",
+    "predict",
     "reference_statistics",
     "score_as_signatures",
     "score_rsi",

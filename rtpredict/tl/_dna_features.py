@@ -12,9 +12,16 @@ import pandas as pd
 from anndata import AnnData
 
 from rtpredict.errors import InputError
-from rtpredict.genomics import Panel, read_panel, read_variants
-from rtpredict.genomics._consequences import NON_SYNONYMOUS, TRUNCATING
-from rtpredict.genomics._tmb import is_passing, is_qualifying, tumour_mutational_burden
+from rtpredict.genomics import (
+    NON_SYNONYMOUS,
+    TRUNCATING,
+    Panel,
+    is_passing,
+    is_qualifying,
+    read_panel,
+    read_variants,
+    tumour_mutational_burden,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from anndata import AnnData
 
+from rtpredict._files import write_text_atomic
 from rtpredict.errors import InputError
-from rtpredict.io._atomic import write_text_atomic
 from rtpredict.signatures import Signature
 from rtpredict.tl import _scoring
 from rtpredict.tl._scale import Scale, detect_scale, input_scale, require_scale

@@ -9,8 +9,7 @@ from dataclasses import replace
 import pandas as pd
 from anndata import AnnData
 
-from rtpredict.signatures import Gene, gene_set, load_catalog, signature_columns
-from rtpredict.signatures._resolve import GeneResolver
+from rtpredict.signatures import Gene, GeneResolver, gene_set, load_catalog, signature_columns
 from rtpredict.tl._score_signatures import CohortRelativeWarning, score_signatures
 
 
