@@ -93,9 +93,22 @@ def _defining_module_comment(app, what, name, obj, options, lines):
             return
 
 
+def _only_rtpredict_members(app, what, name, obj, skip, options):
+    """Skip inherited members defined outside rtpredict (scikit-learn's ``get_params``…).
+
+    An estimator's template (``autosummary/estimator.rst``) documents inherited members, so
+    that methods of its mixins (``Predictions``) appear on the class page.
+    """
+    module = getattr(obj, "__module__", None) or ""
+    if what == "class" and callable(obj) and not module.startswith("rtpredict"):
+        return True
+    return None
+
+
 def setup(app):
     # before numpydoc (priority 500) reads the lines
     app.connect("autodoc-process-docstring", _defining_module_comment, priority=400)
+    app.connect("autodoc-skip-member", _only_rtpredict_members)
 
 
 html_theme = "furo"

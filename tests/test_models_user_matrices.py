@@ -16,7 +16,7 @@ from rtpredict import models
 from rtpredict import tl as rtl
 from rtpredict.errors import InputError
 from rtpredict.models import EmptyFeatureWarning, RadiosensitivityModel
-from rtpredict.models._model import make_dmatrix
+from rtpredict.models._xgb import make_dmatrix
 from rtpredict.models.validation import cross_validate, mean_log_expression
 from rtpredict.report._models import random_sets_text
 from rtpredict.signatures import signature_columns

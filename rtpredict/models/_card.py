@@ -13,9 +13,11 @@ import xgboost as xgb
 
 from rtpredict._time import utc_now
 from rtpredict.errors import InputError
-from rtpredict.models._model import Member, RadiosensitivityModel, tree_params
+from rtpredict.models._ensemble import Member
+from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models._schema import FeatureSchema
 from rtpredict.models._target import Target
+from rtpredict.models._xgb import tree_params
 
 CARD_FORMAT = "rtpredict-model-card"
 CARD_VERSION = 1

@@ -11,9 +11,10 @@ import pandas as pd
 from sklearn.base import clone
 
 from rtpredict.errors import InputError
-from rtpredict.models._model import RadiosensitivityModel, n_workers
+from rtpredict.models._model import RadiosensitivityModel
 from rtpredict.models._schema import FeatureSchema, UnseenCategoryWarning, obs_table
 from rtpredict.models._splits import Split, leave_one_cohort_out, stratified_kfold
+from rtpredict.models._xgb import n_workers
 
 
 @dataclass

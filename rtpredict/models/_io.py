@@ -29,7 +29,8 @@ from rtpredict.models._card import (
     restore_member,
     restore_model,
 )
-from rtpredict.models._model import Member, RadiosensitivityModel
+from rtpredict.models._ensemble import Member
+from rtpredict.models._model import RadiosensitivityModel
 
 if TYPE_CHECKING:
     from rtpredict.models.validation import ValidationResult

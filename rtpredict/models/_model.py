@@ -1,161 +1,38 @@
-"""RadiosensitivityModel: gradient-boosted trees (XGBoost) for radiotherapy outcomes."""
+"""RadiosensitivityModel: gradient-boosted trees (XGBoost) for radiotherapy outcomes.
+
+The estimator's parameters, `fit` and the training-ID register; its ensemble fitting
+(`rtpredict.models._ensemble`), predictions (`rtpredict.models._predicting`) and XGBoost
+plumbing (`rtpredict.models._xgb`) live beside it.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-import threading
 import warnings
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import xgboost as xgb
 from numpy.typing import ArrayLike
-from scipy.special import expit
-from scipy.stats import norm
 from sklearn.base import BaseEstimator
 
 from rtpredict.errors import InputError
-from rtpredict.models._register import hash_sample_ids
+from rtpredict.models._ensemble import EnsembleFitting
+from rtpredict.models._predicting import Predictions
+from rtpredict.models._register import ID_SECRET_ENV, hash_sample_ids
 from rtpredict.models._schema import BIAS, FeatureSchema, obs_table
 from rtpredict.models._summary import central_summary
-from rtpredict.models._survival import breslow_cumulative_hazard, step_value
 from rtpredict.models._target import resolve_target
+from rtpredict.models._xgb import AFT_DISTRIBUTIONS, make_dmatrix, tree_params, xgb_params
 
 if TYPE_CHECKING:
     from anndata import AnnData
 
-AFT_DISTRIBUTIONS = ("normal", "logistic", "extreme")
-_EVAL_METRIC = {
-    "reg:squarederror": "rmse",
-    "binary:logistic": "logloss",
-    "survival:cox": "cox-nloglik",
-    "survival:aft": "aft-nloglik",
-}
-#: more features than this make a model wide (gene-level): "auto" then bins and samples columns
-WIDE_FEATURES = 1000
-#: XGBoost's ``max_bin`` and ``colsample_bytree`` for "auto": narrow models, wide models
-DEFAULT_BINS, WIDE_BINS = 256, 32
-DEFAULT_COLSAMPLE, WIDE_COLSAMPLE = 1.0, 0.3
-#: environment variable holding a secret key for the training-ID register (never stored)
-ID_SECRET_ENV = "RTPREDICT_ID_SECRET"
 
-
-def xgb_params(
-    objective: str,
-    params: Mapping[str, Any],
-    *,
-    seed: int,
-    nthread: int | None = None,
-    base_score: float | None = None,
-) -> dict:
-    """Return XGBoost training parameters from `RadiosensitivityModel`'s parameter names
-    (``learning_rate``, ``max_depth``, …), for central and federated training alike."""
-    out = {
-        "objective": objective,
-        "eval_metric": _EVAL_METRIC[objective],
-        "eta": float(params["learning_rate"]),
-        "max_depth": int(params["max_depth"]),
-        "min_child_weight": float(params["min_child_weight"]),
-        "subsample": float(params["subsample"]),
-        "colsample_bytree": float(params["colsample_bytree"]),
-        "lambda": float(params["reg_lambda"]),
-        "alpha": float(params["reg_alpha"]),
-        "tree_method": "hist",
-        "max_bin": int(params.get("max_bin", DEFAULT_BINS)),
-        "seed": int(seed),
-    }
-    if base_score is not None:
-        out["base_score"] = float(base_score)
-    if nthread is not None:
-        out["nthread"] = int(nthread)
-    if objective == "survival:aft":
-        out["aft_loss_distribution"] = params["aft_distribution"]
-        out["aft_loss_distribution_scale"] = float(params["aft_scale"])
-    return out
-
-
-def tree_params(max_bin: int | str, colsample_bytree: float | str, n_features: int) -> dict:
-    """Resolve ``"auto"`` bins and column share for a model of ``n_features`` features.
-
-    A wide model (more than `WIDE_FEATURES`, e.g. thousands of genes) gets `WIDE_BINS` bins
-    and `WIDE_COLSAMPLE` of its features per tree, a narrow one XGBoost's defaults: XGBoost
-    weighs every bin of every feature at every node, so a wide model's time goes there.
-    """
-    wide = n_features > WIDE_FEATURES
-    if max_bin == "auto":
-        max_bin = WIDE_BINS if wide else DEFAULT_BINS
-    if colsample_bytree == "auto":
-        colsample_bytree = WIDE_COLSAMPLE if wide else DEFAULT_COLSAMPLE
-    if isinstance(max_bin, str) or int(max_bin) < 2:
-        raise InputError(f"max_bin must be 'auto' or an integer >= 2; got {max_bin!r}.")
-    if isinstance(colsample_bytree, str) or not 0 < float(colsample_bytree) <= 1:
-        raise InputError(f"colsample_bytree must be 'auto' or in (0, 1]; got {colsample_bytree!r}.")
-    return {"max_bin": int(max_bin), "colsample_bytree": float(colsample_bytree)}
-
-
-def n_workers(n_jobs: int | None) -> int:
-    """Return how many threads ``n_jobs`` stands for: every core for None or a value below 1."""
-    if n_jobs is None or n_jobs < 1:
-        return os.cpu_count() or 1
-    return int(n_jobs)
-
-
-def make_dmatrix(
-    data: pd.DataFrame | np.ndarray,
-    values: np.ndarray | None,
-    objective: str,
-    *,
-    nthread: int = -1,
-    feature_names: Sequence[str] | None = None,
-    feature_types: Sequence[str] | None = None,
-) -> xgb.DMatrix:
-    """Build the DMatrix of ``data``, with labels (Cox: signed times; AFT: interval bounds)
-    when ``values`` are given.
-
-    ``data`` is a frame (feature names and types taken from its columns) or an array, named and
-    typed by ``feature_names`` and ``feature_types`` (``"c"`` for categorical codes) when given.
-    """
-    matrix = xgb.DMatrix(
-        data,
-        enable_categorical=True,
-        nthread=nthread,
-        feature_names=feature_names,
-        feature_types=feature_types,
-    )
-    if values is None:
-        return matrix
-    if objective == "survival:cox":
-        matrix.set_label(np.where(values[:, 0] == 1, values[:, 1], -values[:, 1]))
-    elif objective == "survival:aft":
-        matrix.set_float_info("label_lower_bound", values[:, 1])
-        matrix.set_float_info(
-            "label_upper_bound", np.where(values[:, 0] == 1, values[:, 1], np.inf)
-        )
-    else:
-        matrix.set_label(values)
-    return matrix
-
-
-@dataclass
-class Member:
-    """One booster of the ensemble and what turns its margin into predictions.
-
-    ``risk_offset`` is the booster's mean margin on its training rows (survival only), so risk
-    scores are log hazard ratios relative to the average training tumour; ``baseline_hazard``
-    is Breslow's (knots, cumulative hazard) for that centred risk (Cox only).
-    """
-
-    booster: xgb.Booster
-    risk_offset: float = 0.0
-    baseline_hazard: tuple[np.ndarray, np.ndarray] | None = None
-
-
-class RadiosensitivityModel(BaseEstimator):
+class RadiosensitivityModel(Predictions, EnsembleFitting, BaseEstimator):
     """Predict a radiotherapy outcome of each tumour with gradient-boosted trees (XGBoost).
 
     Parameters are stored as given (scikit-learn style); `fit` learns the state, exposed with a
@@ -457,83 +334,6 @@ class RadiosensitivityModel(BaseEstimator):
             feature_types=schema.xgboost_types,
         )
 
-    def _strata(self, values: np.ndarray) -> np.ndarray:
-        """Labels to stratify resampling on: event / class, or quintiles of a continuous target."""
-        if self.target_.kind == "survival":
-            return values[:, 0].astype(int)
-        if self.target_.kind == "binary":
-            return values.astype(int)
-        edges = np.quantile(values, [0.2, 0.4, 0.6, 0.8])
-        return np.searchsorted(edges, values)
-
-    def _rounds_by_early_stopping(
-        self, frame: pd.DataFrame, values: np.ndarray, params: dict
-    ) -> int:
-        """Choose the number of rounds by early stopping on a stratified hold-out of the data."""
-        rng = np.random.default_rng(self.random_state)
-        strata = self._strata(values)
-        held = np.zeros(len(frame), dtype=bool)
-        for label in np.unique(strata):
-            rows = np.flatnonzero(strata == label)
-            n_held = round(rows.size * self.validation_fraction)
-            held[rng.choice(rows, size=n_held, replace=False)] = True
-        if held.all() or not held.any():
-            raise InputError("too few tumours to hold out a validation part for early stopping.")
-        train = self._train_dmatrix(frame[~held], values[~held])
-        valid = self._train_dmatrix(frame[held], values[held])
-        booster = xgb.train(
-            params,
-            train,
-            num_boost_round=int(self.n_estimators),
-            evals=[(valid, "validation")],
-            early_stopping_rounds=int(self.early_stopping_rounds),
-            verbose_eval=False,
-        )
-        return int(booster.best_iteration) + 1
-
-    def _fit_member(self, matrix: xgb.DMatrix, values: np.ndarray, params: dict) -> Member:
-        """Train one booster for ``n_estimators_`` rounds on a `_train_dmatrix` of the rows of
-        ``values``, with its survival state, then give it the feature names and types."""
-        booster = xgb.train(params, matrix, num_boost_round=self.n_estimators_)
-        member = Member(booster)
-        if self.target_.kind == "survival":
-            margin = self._margin(booster, matrix)
-            member.risk_offset = float(margin.mean())
-            if self.target_.objective == "survival:cox":
-                member.baseline_hazard = breslow_cumulative_hazard(
-                    values[:, 1], values[:, 0], margin - member.risk_offset
-                )
-        booster.feature_names = self.feature_schema_.names
-        booster.feature_types = self.feature_schema_.xgboost_types
-        return member
-
-    def _fit_bootstrap(self, matrix: xgb.DMatrix, values: np.ndarray) -> list[Member]:
-        """Fit a booster on each bootstrap resample (`_bootstrap_rows`) of the training matrix.
-
-        The boosters train on one thread each, ``n_jobs`` at a time, so each is the same
-        whatever ``n_jobs``; their rows are sliced from ``matrix``, built once.
-        """
-        lock = threading.Lock()
-
-        def fit(resample: tuple[np.ndarray, int]) -> Member:
-            rows, seed = resample
-            with lock:  # slices are taken one at a time from the shared matrix
-                part = matrix.slice(rows)
-            return self._fit_member(part, values[rows], self._xgb_params(seed, nthread=1))
-
-        with ThreadPoolExecutor(max_workers=n_workers(self.n_jobs)) as pool:
-            return list(pool.map(fit, self._bootstrap_rows(values)))
-
-    def _bootstrap_rows(self, values: np.ndarray):
-        """Yield (row indices, XGBoost seed) of each stratified bootstrap resample."""
-        strata = self._strata(values)
-        groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
-        children = np.random.SeedSequence(self.random_state).spawn(int(self.n_bootstrap))
-        for i, child in enumerate(children):
-            rng = np.random.default_rng(child)
-            rows = np.concatenate([rng.choice(g, size=g.size, replace=True) for g in groups])
-            yield np.sort(rows), int(self.random_state) + 1 + i
-
     def _register(self, ids: pd.Index) -> dict:
         """Hash the training sample IDs for the data-use register (HMAC-SHA256)."""
         secret = os.environ.get(ID_SECRET_ENV)
@@ -547,210 +347,3 @@ class RadiosensitivityModel(BaseEstimator):
             "key": f"secret from ${ID_SECRET_ENV}, not stored" if secret else "the salt",
             "hashes": hash_sample_ids(ids, key=key),
         }
-
-    # --------------------------------------------------------------- prediction
-    def predict(self, X: AnnData | pd.DataFrame) -> np.ndarray:
-        """Predict each tumour: value, probability of class 1, or risk score (survival).
-
-        Parameters
-        ----------
-        X
-            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
-            features the model was fitted on.
-
-        Returns
-        -------
-        numpy.ndarray
-            One prediction per tumour.
-        """
-        margin = self._margin(self.booster_, self._dmatrix(self._frame(X)))
-        return self._transform(margin, self.risk_offset_)
-
-    def predict_margin(self, X: AnnData | pd.DataFrame) -> np.ndarray:
-        """Return the booster's raw margin (log-odds, log hazard, log time), which SHAP sums to.
-
-        Parameters
-        ----------
-        X
-            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
-            features the model was fitted on.
-
-        Returns
-        -------
-        numpy.ndarray
-            One margin per tumour.
-        """
-        return self._margin(self.booster_, self._dmatrix(self._frame(X)))
-
-    def predict_survival(self, X: AnnData | pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
-        """Return each tumour's survival probability at ``times`` (years).
-
-        Cox: S(t | x) = exp(-H0(t) exp(risk(x))) with Breslow's H0 from the training data.
-        AFT: S(t | x) = 1 - F((ln t - margin(x)) / scale) with the model's error distribution.
-
-        Parameters
-        ----------
-        X
-            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
-            features the model was fitted on.
-        times
-            Times at which to evaluate survival, in years.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Tumours × times.
-        """
-        self._require_survival()
-        frame = self._frame(X)
-        times = np.atleast_1d(np.asarray(times, dtype=float))
-        main = Member(self.booster_, self.risk_offset_, self.baseline_hazard_)
-        surv = self._survival(main, self._margin(main.booster, self._dmatrix(frame)), times)
-        return pd.DataFrame(surv, index=frame.index, columns=times)
-
-    def predict_uncertainty(
-        self, X: AnnData | pd.DataFrame, *, level: float = 0.95, horizon: float | None = None
-    ) -> pd.DataFrame:
-        """Return each tumour's prediction with the bootstrap ensemble's spread.
-
-        Columns: ``prediction`` (the main booster), ``sd``, ``lower`` and ``upper`` (percentile
-        interval at ``level`` over the bootstrap boosters), ``percentile`` (rank of the
-        prediction among the training tumours' predictions, 0–100). Survival models with a
-        horizon (argument or ``self.horizon``) add ``event_probability`` by the horizon with its
-        ``_sd``, ``_lower`` and ``_upper``. Without bootstrap boosters the spread is NaN.
-
-        Parameters
-        ----------
-        X
-            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
-            features the model was fitted on.
-        level
-            Coverage of the percentile interval.
-        horizon
-            Time (years) of the event probability of survival models; default ``self.horizon``.
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per tumour.
-        """
-        frame = self._frame(X)
-        horizon = self.horizon if horizon is None else horizon
-        if horizon is not None:
-            self._require_survival()
-        matrix = self._dmatrix(frame)
-        main = Member(self.booster_, self.risk_offset_, self.baseline_hazard_)
-        members = [main, *self.bootstrap_]
-        preds, probs = [], []
-        for member in members:
-            margin = self._margin(member.booster, matrix)
-            preds.append(self._transform(margin, member.risk_offset))
-            if horizon is not None:
-                probs.append(1.0 - self._survival(member, margin, np.array([horizon]))[:, 0])
-        out = pd.DataFrame(index=frame.index)
-        _spread(out, "prediction", np.asarray(preds), level)
-        out["percentile"] = self.training_percentile(out["prediction"].to_numpy())
-        if horizon is not None:
-            _spread(out, "event_probability", np.asarray(probs), level)
-        return out
-
-    def training_percentile(self, prediction: np.ndarray) -> np.ndarray:
-        """Return where predictions fall among the training tumours' predictions (0–100).
-
-        Parameters
-        ----------
-        prediction
-            Predictions on the scale of :meth:`predict`.
-
-        Returns
-        -------
-        numpy.ndarray
-            Percentiles, of the shape of ``prediction``.
-        """
-        q = self.training_quantiles_
-        grid = np.linspace(0, 100, q.size)
-        unique, first = np.unique(q, return_index=True)
-        _, last = np.unique(q[::-1], return_index=True)
-        mid = (grid[first] + grid[q.size - 1 - last]) / 2
-        return np.interp(np.asarray(prediction, dtype=float), unique, mid)
-
-    def explain(self, X: AnnData | pd.DataFrame) -> pd.DataFrame:
-        """Return per-tumour SHAP values on the margin scale (XGBoost ``pred_contribs``).
-
-        One column per feature plus ``"(bias)"``; each row sums to `predict_margin`
-        (Lundberg SM et al., Nat Mach Intell 2020;2:56–67).
-
-        Parameters
-        ----------
-        X
-            AnnData (features in ``obs``, genes in ``X``) or DataFrame, one row per tumour, with the
-            features the model was fitted on.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Tumours × (features + ``"(bias)"``).
-        """
-        return self._contributions(self.booster_, self._frame(X))
-
-    # ----------------------------------------------------------------- helpers
-    def _frame(self, X) -> pd.DataFrame:
-        """Validate ``X`` against the fitted schema and return the model matrix."""
-        if not hasattr(self, "booster_"):
-            raise InputError("this RadiosensitivityModel is not fitted; call fit() or load one.")
-        return self.feature_schema_.frame(X)
-
-    def _margin(self, booster: xgb.Booster, matrix: xgb.DMatrix) -> np.ndarray:
-        """Return a booster's raw margin on a `_dmatrix`."""
-        return booster.predict(matrix, output_margin=True).astype(float)
-
-    def _contributions(self, booster: xgb.Booster, frame: pd.DataFrame) -> pd.DataFrame:
-        """Return SHAP contributions (features + bias) of ``frame``."""
-        contrib = booster.predict(self._dmatrix(frame), pred_contribs=True).astype(float)
-        return pd.DataFrame(contrib, index=frame.index, columns=[*frame.columns, BIAS])
-
-    def _transform(self, margin: np.ndarray, offset: float) -> np.ndarray:
-        """Turn a margin into the prediction scale of ``predict``."""
-        objective = self.target_.objective
-        if objective == "binary:logistic":
-            return expit(margin)
-        if objective == "survival:cox":
-            return margin - offset
-        if objective == "survival:aft":
-            return offset - margin
-        return margin
-
-    def _survival(self, member: Member, margin: np.ndarray, times: np.ndarray) -> np.ndarray:
-        """Survival probabilities (tumours x times) of one member from its margins."""
-        if self.target_.objective == "survival:cox":
-            knots, hazard = member.baseline_hazard
-            h0 = step_value(knots, hazard, times, initial=0.0)
-            return np.exp(-np.outer(np.exp(margin - member.risk_offset), h0))
-        with np.errstate(divide="ignore"):
-            z = (np.log(times)[None, :] - margin[:, None]) / float(self.aft_scale)
-        if self.aft_distribution == "normal":
-            return norm.sf(z)
-        if self.aft_distribution == "logistic":
-            return expit(-z)
-        return np.exp(-np.exp(z))
-
-    def _require_survival(self) -> None:
-        """Raise InputError unless this is a fitted survival model."""
-        if not hasattr(self, "target_") or self.target_.kind != "survival":
-            raise InputError("survival probabilities need a fitted survival (time-to-event) model.")
-
-
-def _spread(out: pd.DataFrame, name: str, values: np.ndarray, level: float) -> None:
-    """Write the point value (row 0) and the SD and percentile interval of the bootstrap rows.
-
-    Columns: ``name`` and ``<stem>sd``, ``<stem>lower``, ``<stem>upper``, where the stem is
-    empty for ``prediction`` and ``<name>_`` otherwise.
-    """
-    stem = "" if name == "prediction" else f"{name}_"
-    out[name] = values[0]
-    boot = values[1:]
-    tail = (1 - level) / 2
-    enough = boot.shape[0] >= 2
-    out[f"{stem}sd"] = boot.std(axis=0, ddof=1) if enough else np.nan
-    out[f"{stem}lower"] = np.quantile(boot, tail, axis=0) if enough else np.nan
-    out[f"{stem}upper"] = np.quantile(boot, 1 - tail, axis=0) if enough else np.nan

@@ -6,6 +6,9 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 
+#: environment variable holding a secret key for the training-ID register (never stored)
+ID_SECRET_ENV = "RTPREDICT_ID_SECRET"
+
 
 def hash_sample_ids(ids: Iterable, *, key: str) -> list[str]:
     """Return HMAC-SHA256(key, sample ID) of each ID, as hex, in input order.
