@@ -24,4 +24,4 @@ rule predict:
         args=predict_args(),
     shell:
         "{params.rtpredict} predict {input.features} {params.args} "
-        "--out {output.h5ad} --tsv {output.tsv} > {log} 2>&1"
+        "--output {output.h5ad} --tsv {output.tsv} > {log} 2>&1"

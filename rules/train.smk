@@ -24,4 +24,4 @@ rule train:
         rtpredict=RTPREDICT,
         args=train_args(),
     shell:
-        "{params.rtpredict} train {input.features} --out {output.model} {params.args} > {log} 2>&1"
+        "{params.rtpredict} train {input.features} --output {output.model} {params.args} > {log} 2>&1"

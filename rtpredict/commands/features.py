@@ -17,7 +17,8 @@ import logging
 from pathlib import Path
 
 from rtpredict import __version__
-from rtpredict.commands._args import sample_paths
+from rtpredict._shipped import DEFAULT_PREFIX, shipped_name
+from rtpredict.commands._args import add_output, sample_paths
 from rtpredict.errors import InputError
 
 logger = logging.getLogger("rtpredict.features")
@@ -28,16 +29,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from rtpredict.signatures._model import SCALES
 
     parser.add_argument("input", type=Path, help="cohort .h5ad (e.g. results/cohort.h5ad)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="features .h5ad to write")
+    add_output(parser, "features .h5ad to write", type=Path)
     parser.add_argument(
         "--tsv", type=Path, help="TSV of the feature columns (default: OUTPUT with .tsv)"
     )
     parser.add_argument(
         "--reference",
         type=Path,
-        help="frozen reference statistics (.json), default:<model> for those shipped with a "
-        "model, or a reference cohort (.h5ad) to build them from; default: build from the "
-        "input cohort (cohort-relative, with a warning)",
+        help=f"frozen reference statistics (.json), {DEFAULT_PREFIX}<model> for those shipped "
+        "with a model, or a reference cohort (.h5ad) to build them from; default: build from "
+        "the input cohort (cohort-relative, with a warning)",
     )
     parser.add_argument(
         "--target-gard",
@@ -105,10 +106,11 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     from rtpredict.tl._scale import input_scale
 
     saved = args.output.with_name(args.output.name.removesuffix(".h5ad") + ".reference.json")
-    if args.reference is not None and str(args.reference).startswith("default:"):
+    shipped = shipped_name(args.reference) if args.reference is not None else None
+    if shipped is not None:
         from rtpredict.models import default_reference
 
-        args.reference = default_reference(str(args.reference).removeprefix("default:"))
+        args.reference = default_reference(shipped)
     if args.reference is not None and args.reference.suffix.lower() == ".json":
         if not args.reference.is_file():
             raise FileNotFoundError(f"{args.reference}: no such file")
