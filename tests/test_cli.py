@@ -92,7 +92,8 @@ def test_every_command_names_its_main_output_o_output_or_o_outdir(name):
         if "-o" in names:
             assert names & {"--output", "--outdir"}, (name, names)
         if names & {"--out", "--out-dir", "--output-dir"}:
-            assert "-o" in names and "--out" in action.deprecated, (name, names)
+            assert "-o" in names, (name, names)
+            assert "--out" in action.deprecated, (name, names)
 
 
 @pytest.mark.parametrize("command", ["train", "predict"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from rtpredict.errors import InputError
 
@@ -61,15 +62,20 @@ def add_output(
     )
 
 
-def sample_paths(values: list[str], samples: Sequence[str] | None = None) -> dict[str, str]:
+def sample_paths(
+    values: list[str], samples: Sequence[str] | None = None, *, existing: bool = False
+) -> dict[str, str]:
     """Parse ``SAMPLE=PATH`` arguments into a mapping (sample ID → path).
 
     Where the command knows its tumours (``samples``), one path pattern holding ``{sample}``
     stands for all of them: the workflow passes patterns, as a cohort of thousands of
-    ``SAMPLE=PATH`` pairs would overflow the shell's 128 KiB command-line limit.
+    ``SAMPLE=PATH`` pairs would overflow the shell's 128 KiB command-line limit. With
+    ``existing``, a pattern stands only for the tumours whose file exists (an optional input,
+    such as the variants of the tumours with DNA).
     """
     if samples is not None and len(values) == 1 and "{sample}" in values[0]:
-        return {s: values[0].replace("{sample}", s) for s in samples}
+        paths = {s: values[0].replace("{sample}", s) for s in samples}
+        return {s: p for s, p in paths.items() if not existing or Path(p).is_file()}
     out = {}
     for item in values:
         sample, sep, path = item.partition("=")

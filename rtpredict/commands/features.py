@@ -65,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         default=[],
         metavar="SAMPLE=TSV",
-        help="variants tables from `rtpredict variants`, one per tumour with DNA",
+        help="variants tables from `rtpredict variants`, one per tumour with DNA, or one path "
+        "pattern holding {sample}, read for each tumour whose file exists",
     )
     parser.add_argument(
         "--callable-mb", type=float, help="callable size of the DNA assay (Mb), for TMB"
@@ -149,12 +150,13 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     return stats, origin
 
 
-def _dna_features(args: argparse.Namespace, adata) -> None:
-    """Add the DNA features (``dna_*``) and, from RNA pileups, hotspot read support."""
+def _dna_features(args: argparse.Namespace, adata) -> int:
+    """Add the DNA features (``dna_*``) and, from RNA pileups, hotspot read support; return
+    the number of tumours with a variants table."""
     from rtpredict import tl as rtl
     from rtpredict.genomics import read_variants
 
-    variants = sample_paths(args.variants)
+    variants = sample_paths(args.variants, list(adata.obs_names), existing=True)
     unknown = sorted(set(variants) - set(adata.obs_names))
     if unknown:
         raise InputError(f"--variants names tumours not in {args.input}: {', '.join(unknown)}")
@@ -177,6 +179,7 @@ def _dna_features(args: argparse.Namespace, adata) -> None:
             for sample, path in pileups.items()
         }
         adata.obs["rna_hotspot_alleles_with_alt_reads"] = adata.obs_names.map(support)
+    return len(variants)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -212,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     for s in signatures:
         columns += [s.name, f"{s.name}_coverage"]
     before = set(adata.obs.columns)
-    _dna_features(args, adata)
+    dna_tumours = _dna_features(args, adata)
     columns += [c for c in adata.obs.columns if c not in before]
 
     provenance = dict(adata.uns.get("rtpredict", {}))
@@ -220,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     params |= {"target_gard": args.target_gard} if args.target_gard is not None else {}
     params |= {"min_coverage": args.min_coverage} if args.min_coverage is not None else {}
     params |= {"scale": adata.uns["signatures"]["scale"]}
-    params |= {"dna_tumours": len(args.variants), "callable_mb": args.callable_mb}
+    params |= {"dna_tumours": dna_tumours, "callable_mb": args.callable_mb}
     params |= {"expression": not args.no_expression}
     provenance["features"] = {
         "rtpredict_version": __version__,
