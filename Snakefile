@@ -30,4 +30,4 @@ include: "rules/federated.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(),
+        PLAN.final_outputs(),

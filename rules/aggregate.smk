@@ -15,8 +15,8 @@ rule tx2gene:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(2000, per_gb=8000),
-        runtime=runtime(10, per_gb=20),
+        mem_mb=PLAN.mem_mb(2000, per_gb=8000),
+        runtime=PLAN.runtime(10, per_gb=20),
     params:
         rtpredict=RTPREDICT,
     shell:
@@ -25,10 +25,10 @@ rule tx2gene:
 
 rule aggregate:
     input:
-        unpack(aggregate_inputs),
+        unpack(PLAN.aggregate_inputs),
     output:
         h5ad="results/batches/{batch}/expression.h5ad",
-        tables=multiext("results/batches/{batch}/", *BATCH_TABLES),
+        tables=multiext("results/batches/{batch}/", *PLAN.batch_tables),
     log:
         "results/logs/aggregate/{batch}.log",
     benchmark:
@@ -37,13 +37,13 @@ rule aggregate:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1500, per_tumour=4),  # 2.1 GB at 500 tumours x 60,000 genes
-        runtime=runtime(10, per_tumour=0.01),
+        mem_mb=PLAN.mem_mb(1500, per_tumour=4),  # 2.1 GB at 500 tumours x 60,000 genes
+        runtime=PLAN.runtime(10, per_tumour=0.01),
     params:
         rtpredict=RTPREDICT,
-        args=aggregate_args,
+        args=PLAN.aggregate_args,
         quantifier=QUANTIFIER,
-        rows=batch_digest_param,
+        rows=PLAN.batch_digest,
         tables=subpath(output.h5ad, parent=True),
     shell:
         "{params.rtpredict} aggregate --quantifier {params.quantifier} --gtf {input.gtf} "

@@ -9,7 +9,7 @@ localrules:
 
 rule batch_inputs:
     input:
-        batch_step_inputs,
+        PLAN.batch_step_inputs,
     output:
         BATCH_INPUTS,
     log:

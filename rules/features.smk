@@ -4,7 +4,7 @@
 
 rule features:
     input:
-        unpack(features_inputs),
+        unpack(PLAN.features_inputs),
     output:
         h5ad="results/batches/{batch}/features.h5ad",
         tsv="results/batches/{batch}/features.tsv",
@@ -16,11 +16,11 @@ rule features:
         "../envs/rtpredict.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(2000, per_gb=4000),
-        runtime=runtime(15, per_gb=10),
+        mem_mb=PLAN.mem_mb(2000, per_gb=4000),
+        runtime=PLAN.runtime(15, per_gb=10),
     params:
         rtpredict=RTPREDICT,
-        args=features_args,
+        args=PLAN.features_args,
     shell:
         "NUMBA_NUM_THREADS={threads} {params.rtpredict} features {input.cohort} "
         "--output {output.h5ad} --tsv {output.tsv} {params.args} > {log} 2>&1"

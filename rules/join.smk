@@ -4,7 +4,7 @@
 
 rule join:
     input:
-        unpack(join_inputs),
+        unpack(PLAN.join_inputs),
     output:
         h5ad="results/cohort.h5ad",
         tables=multiext("results/tables/", "samples.tsv", "features.tsv"),
@@ -21,11 +21,11 @@ rule join:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(2000, per_gb=2000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=PLAN.mem_mb(2000, per_gb=2000),
+        runtime=PLAN.runtime(10, per_gb=10),
     params:
         rtpredict=RTPREDICT,
-        batches=join_args,
+        batches=PLAN.join_args,
         tables=subpath(output.predictions, parent=True),
     shell:
         "{params.rtpredict} join {params.batches} --output {output.h5ad} "

@@ -5,7 +5,7 @@
 
 rule predict:
     input:
-        unpack(predict_inputs),
+        unpack(PLAN.predict_inputs),
     output:
         h5ad="results/batches/{batch}/predictions.h5ad",
         tsv="results/batches/{batch}/predictions.tsv",
@@ -17,11 +17,11 @@ rule predict:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(2000, per_gb=4000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=PLAN.mem_mb(2000, per_gb=4000),
+        runtime=PLAN.runtime(10, per_gb=10),
     params:
         rtpredict=RTPREDICT,
-        args=predict_args(),
+        args=PLAN.predict_args(),
     shell:
         "{params.rtpredict} predict {input.features} {params.args} "
-        "--out {output.h5ad} --tsv {output.tsv} > {log} 2>&1"
+        "--output {output.h5ad} --tsv {output.tsv} > {log} 2>&1"

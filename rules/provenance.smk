@@ -4,7 +4,7 @@
 
 rule provenance:
     input:
-        unpack(provenance_inputs),
+        unpack(PLAN.provenance_inputs),
     output:
         "results/provenance.json",
     log:
@@ -15,11 +15,11 @@ rule provenance:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(10, per_gb=5),
+        mem_mb=PLAN.mem_mb(1000),
+        runtime=PLAN.runtime(10, per_gb=5),
     params:
         rtpredict=RTPREDICT,
-        inputs=provenance_args,
+        inputs=PLAN.provenance_args,
         config=shlex.quote(json.dumps(config, sort_keys=True)),
     shell:
         "{params.rtpredict} provenance {params.inputs} --config-json {params.config} "

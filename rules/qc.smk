@@ -4,7 +4,7 @@
 
 rule check_fastq:
     input:
-        unpack(lane_fastqs_unchecked),
+        unpack(PLAN.lane_fastqs_unchecked),
     output:
         "results/qc/fastq_check/{sample}.json",
     log:
@@ -15,18 +15,18 @@ rule check_fastq:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=PLAN.mem_mb(1000),
+        runtime=PLAN.runtime(10, per_gb=10),
     params:
         rtpredict=RTPREDICT,
-        pairs=fastq_pairs,
+        pairs=PLAN.fastq_pairs,
     shell:
         "{params.rtpredict} check-fastq {params.pairs} --output {output} > {log} 2>&1"
 
 
 rule merge_lanes:
     input:
-        unpack(lane_fastqs),
+        unpack(PLAN.lane_fastqs),
     output:
         r1=temp("results/merged/{sample}_R1.fastq.gz"),
         r2=temp("results/merged/{sample}_R2.fastq.gz"),
@@ -38,8 +38,8 @@ rule merge_lanes:
         "../envs/coreutils.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=PLAN.mem_mb(1000),
+        runtime=PLAN.runtime(10, per_gb=10),
     shell:
         "(zcat -f {input.r1} | gzip -1 > {output.r1} && "
         "zcat -f {input.r2} | gzip -1 > {output.r2}) 2> {log}"
@@ -47,7 +47,7 @@ rule merge_lanes:
 
 rule fastp:
     input:
-        unpack(raw_fastqs),
+        unpack(PLAN.raw_fastqs),
     output:
         r1=temp("results/trimmed/{sample}_R1.fastq.gz"),
         r2=temp("results/trimmed/{sample}_R2.fastq.gz"),
@@ -61,8 +61,8 @@ rule fastp:
         "../envs/fastp.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(2000),
-        runtime=runtime(10, per_gb=15),
+        mem_mb=PLAN.mem_mb(2000),
+        runtime=PLAN.runtime(10, per_gb=15),
     params:
         extra=config["fastp"]["extra"],
     shell:

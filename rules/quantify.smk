@@ -4,7 +4,7 @@
 
 rule salmon_quant:
     input:
-        unpack(trimmed_fastqs),
+        unpack(PLAN.trimmed_fastqs),
         index="resources/salmon_index",
     output:
         quant="results/salmon/{sample}/quant.sf",
@@ -18,8 +18,10 @@ rule salmon_quant:
         "../envs/salmon.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(2000, per_gb=500, per_genome_gb=6000 if salmon_decoys() else 0),
-        runtime=runtime(15, per_gb=20),
+        mem_mb=PLAN.mem_mb(
+            2000, per_gb=500, per_genome_gb=6000 if PLAN.salmon_decoys else 0
+        ),
+        runtime=PLAN.runtime(15, per_gb=20),
     params:
         outdir=subpath(output.quant, parent=True),
         extra=config["salmon"]["extra"],
@@ -30,7 +32,7 @@ rule salmon_quant:
 
 rule star_align:
     input:
-        unpack(trimmed_fastqs),
+        unpack(PLAN.trimmed_fastqs),
         index="resources/star_index",
     output:
         bam="results/star/{sample}/Aligned.sortedByCoord.out.bam",
@@ -43,8 +45,8 @@ rule star_align:
         "../envs/star.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(4000, per_gb=500, per_genome_gb=11000),
-        runtime=runtime(20, per_gb=30),
+        mem_mb=PLAN.mem_mb(4000, per_gb=500, per_genome_gb=11000),
+        runtime=PLAN.runtime(20, per_gb=30),
     params:
         prefix=subpath(output.bam, parent=True),
         extra=config["star"]["extra"],
@@ -72,8 +74,8 @@ rule index_bam:
         "../envs/star.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(5, per_gb=5),
+        mem_mb=PLAN.mem_mb(1000),
+        runtime=PLAN.runtime(5, per_gb=5),
     shell:
         "samtools index {input} > {log} 2>&1"
 
@@ -94,8 +96,8 @@ rule bam_qc:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=PLAN.mem_mb(1000),
+        runtime=PLAN.runtime(10, per_gb=10),
     params:
         rtpredict=RTPREDICT,
         strandedness=config["star"]["strandedness"],
@@ -121,8 +123,8 @@ rule featurecounts:
         "../envs/subread.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=PLAN.mem_mb(1000),
+        runtime=PLAN.runtime(10, per_gb=10),
     shell:
         "featureCounts -T {threads} -p --countReadPairs -s $(cat {input.strand}) "
         "-a {input.gtf} -o {output.counts} {input.bam} > {log} 2>&1"

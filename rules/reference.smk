@@ -4,7 +4,7 @@
 
 rule check_reference:
     input:
-        unpack(reference_files),
+        unpack(PLAN.reference_files),
     output:
         "results/qc/reference_check.json",
     log:
@@ -15,11 +15,11 @@ rule check_reference:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, per_gb=500),
-        runtime=runtime(10, per_gb=5),
+        mem_mb=PLAN.mem_mb(1000, per_gb=500),
+        runtime=PLAN.runtime(10, per_gb=5),
     params:
         rtpredict=RTPREDICT,
-        args=reference_check_args(),
+        args=PLAN.reference_check_args(),
     shell:
         "{params.rtpredict} check-reference {params.args} --output {output} > {log} 2>&1"
 
@@ -39,15 +39,15 @@ rule transcriptome:
         "../envs/gffread.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, per_gb=2000),
-        runtime=runtime(10, per_gb=10),
+        mem_mb=PLAN.mem_mb(1000, per_gb=2000),
+        runtime=PLAN.runtime(10, per_gb=10),
     shell:
         "gffread -w {output} -g {input.genome} {input.gtf} > {log} 2>&1"
 
 
 rule salmon_index:
     input:
-        unpack(salmon_index_inputs),
+        unpack(PLAN.salmon_index_inputs),
     output:
         directory("resources/salmon_index"),
     log:
@@ -58,11 +58,11 @@ rule salmon_index:
         "../envs/salmon.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(2000, per_gb=8000),
-        runtime=runtime(20, per_gb=30),
+        mem_mb=PLAN.mem_mb(2000, per_gb=8000),
+        runtime=PLAN.runtime(20, per_gb=30),
     params:
         kmer=config["salmon"]["kmer"],
-        decoy_genome=REF["genome_fasta"] if salmon_decoys() else "",
+        decoy_genome=REF["genome_fasta"] if PLAN.salmon_decoys else "",
     shell:
         """
         (
@@ -95,8 +95,8 @@ rule star_index:
         "../envs/star.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(4000, per_genome_gb=11000),
-        runtime=runtime(30, per_gb=30),
+        mem_mb=PLAN.mem_mb(4000, per_genome_gb=11000),
+        runtime=PLAN.runtime(30, per_gb=30),
     params:
         overhang=config["star"]["read_length"] - 1,
         sa_nbases=star_sa_index_nbases(REF.get("genome_fasta") or ""),

@@ -4,7 +4,7 @@
 
 rule report:
     input:
-        unpack(report_inputs),
+        unpack(PLAN.report_inputs),
     output:
         report(
             directory("results/reports/{batch}"),
@@ -22,11 +22,11 @@ rule report:
         "../envs/rtpredict.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(2000, per_gb=4000),
-        runtime=runtime(10, per_gb=30),
+        mem_mb=PLAN.mem_mb(2000, per_gb=4000),
+        runtime=PLAN.runtime(10, per_gb=30),
     params:
         rtpredict=RTPREDICT,
-        cards=report_card_args(),
+        cards=PLAN.report_card_args(),
     shell:
         "{params.rtpredict} report {input.h5ad} --outdir {output} --only tumours "
         "--jobs {threads} {params.cards} > {log} 2>&1"
@@ -34,7 +34,7 @@ rule report:
 
 rule cohort_report:
     input:
-        unpack(cohort_report_inputs),
+        unpack(PLAN.cohort_report_inputs),
     output:
         cohort=report(
             "results/reports/cohort.html",
@@ -53,11 +53,11 @@ rule cohort_report:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(2000, per_gb=4000),
-        runtime=runtime(10, per_gb=30),
+        mem_mb=PLAN.mem_mb(2000, per_gb=4000),
+        runtime=PLAN.runtime(10, per_gb=30),
     params:
         rtpredict=RTPREDICT,
-        cards=report_card_args(),
+        cards=PLAN.report_card_args(),
         outdir=subpath(output.cohort, parent=True),
         multiqc=lambda wildcards, output: Path(output.multiqc[0]).parent,
     shell:

@@ -18,10 +18,10 @@ rule train:
         "../envs/rtpredict.yaml"
     threads: 2
     resources:
-        mem_mb=mem_mb(4000, per_gb=4000),
-        runtime=runtime(60, per_gb=60),
+        mem_mb=PLAN.mem_mb(4000, per_gb=4000),
+        runtime=PLAN.runtime(60, per_gb=60),
     params:
         rtpredict=RTPREDICT,
-        args=train_args(),
+        args=PLAN.train_args(),
     shell:
-        "{params.rtpredict} train {input.features} --out {output.model} {params.args} > {log} 2>&1"
+        "{params.rtpredict} train {input.features} --output {output.model} {params.args} > {log} 2>&1"

@@ -4,7 +4,7 @@
 
 rule variants:
     input:
-        vcf=tumour_vcf,
+        vcf=PLAN.tumour_vcf,
     output:
         "results/variants/{sample}.tsv",
     log:
@@ -15,12 +15,12 @@ rule variants:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000, per_gb=2000),
-        runtime=runtime(10, per_gb=20),
+        mem_mb=PLAN.mem_mb(1000, per_gb=2000),
+        runtime=PLAN.runtime(10, per_gb=20),
     params:
         rtpredict=RTPREDICT,
         genome=config["dna"]["genome"],
-        vaf=vaf_field_args(),
+        vaf=PLAN.variants_args(),
     shell:
         "{params.rtpredict} variants {input.vcf} --genome {params.genome} {params.vaf} "
         "--output {output} > {log} 2>&1"
@@ -40,8 +40,8 @@ rule hotspot_pileup:
         "../envs/rtpredict.yaml"
     threads: 1
     resources:
-        mem_mb=mem_mb(1000),
-        runtime=runtime(10, per_gb=5),
+        mem_mb=PLAN.mem_mb(1000),
+        runtime=PLAN.runtime(10, per_gb=5),
     params:
         rtpredict=RTPREDICT,
         genome="GRCh37" if config["dna"]["genome"] == "GRCh37" else "GRCh38",

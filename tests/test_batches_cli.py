@@ -22,7 +22,7 @@ def _score(cohort, out, reference) -> None:
             "--reference", str(reference), "--target-gard", "33"]  # fmt: skip
     assert cli.main(argv) == 0
     argv = ["predict", str(out / "features.h5ad"), "--model", MODEL, "--horizon", "5",
-            "--out", str(out / "predictions.h5ad"),
+            "--output", str(out / "predictions.h5ad"),
             "--tsv", str(out / "predictions.tsv")]  # fmt: skip
     assert cli.main(argv) == 0
     # what aggregate writes beside a batch's expression: QC and clinical covariates

@@ -79,3 +79,29 @@ def test_provenance_takes_fastq_checksums_from_the_checks_and_reads_the_rest(tmp
     ]  # taken from the check, not read again
     assert inputs["gtf"][0]["sha256"] == hashlib.sha256(b"gtf").hexdigest()
     assert inputs["sample_sheet"][0]["path"] == str(sheet)
+
+
+@pytest.mark.parametrize("name", sorted(cli.COMMANDS))
+def test_every_command_names_its_main_output_o_output_or_o_outdir(name):
+    """One vocabulary: ``-o`` is ``--output`` (a file) or ``--outdir`` (a folder); ``--out``
+    survives only as a deprecated alias."""
+    parser = cli._parser(name)
+    sub = next(a for a in parser._actions if a.dest == "command").choices[name]
+    for action in sub._actions:
+        names = set(action.option_strings)
+        if "-o" in names:
+            assert names & {"--output", "--outdir"}, (name, names)
+        if names & {"--out", "--out-dir", "--output-dir"}:
+            assert "-o" in names, (name, names)
+            assert "--out" in action.deprecated, (name, names)
+
+
+@pytest.mark.parametrize("command", ["train", "predict"])
+def test_the_old_out_name_still_works_and_warns(command, capsys):
+    parser = cli._parser(command)
+    args = parser.parse_args([command, "in.h5ad", "--out", "x.json"])
+    assert str(args.output) == "x.json"
+    assert "--out is deprecated" in capsys.readouterr().err
+    args = parser.parse_args([command, "in.h5ad", "--output", "y.json"])
+    assert str(args.output) == "y.json"
+    assert "deprecated" not in capsys.readouterr().err

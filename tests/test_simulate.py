@@ -62,12 +62,12 @@ def test_refuses_a_directory_that_is_not_a_cohort(tmp_path):
 
 
 def test_failure_midway_leaves_no_cohort(tmp_path, monkeypatch):
-    import rtpredict.simulate as sim
+    from rtpredict.simulate import _cohort
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(sim, "write_vcf", boom)
+    monkeypatch.setattr(_cohort, "write_vcf", boom)
     with pytest.raises(OSError, match="disk full"):
         write_cohort(tmp_path / "d", TINY)
     assert not (tmp_path / "d").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -133,3 +134,29 @@ def test_a_coverage_shortfall_is_logged_once_per_run(tmp_path, caplog):
         assert features.run(parse([str(tmp_path / "cohort.h5ad"), "-o", str(out)])) == 0
     shortfalls = [r for r in caplog.records if "buffa_hypoxia scored NaN" in r.getMessage()]
     assert len(shortfalls) == 1
+
+
+def test_a_variants_pattern_reads_each_tumour_whose_table_exists(tmp_path):
+    """``--variants results/variants/{sample}.tsv`` (the workflow's, whatever the number of DNA
+    tumours) gives the same features as one SAMPLE=PATH pair per tumour with DNA."""
+    adata = write_cohort(tmp_path / "cohort.h5ad", 6, seed=4)
+    vcfs = Path(__file__).parent / "data" / "vcf"
+    dna = {adata.obs_names[1]: "mutect2_csq.vcf", adata.obs_names[4]: "snpeff_ann.vcf"}
+    (tmp_path / "variants").mkdir()
+    for sample, vcf in dna.items():
+        argv = ["variants", str(vcfs / vcf), "-o", str(tmp_path / "variants" / f"{sample}.tsv")]
+        assert cli.main(argv) == 0
+    common = [str(tmp_path / "cohort.h5ad"), "--callable-mb", "30"]
+    pattern = str(tmp_path / "variants" / "{sample}.tsv")
+    by_pattern = [*common, "-o", str(tmp_path / "a.h5ad"), "--variants", pattern]
+    pairs = [f"{s}={tmp_path / 'variants' / s}.tsv" for s in dna]
+    by_pairs = [*common, "-o", str(tmp_path / "b.h5ad"), "--variants", *pairs]
+    assert features.run(parse(by_pattern)) == 0
+    assert features.run(parse(by_pairs)) == 0
+    a, b = ad.read_h5ad(tmp_path / "a.h5ad"), ad.read_h5ad(tmp_path / "b.h5ad")
+    columns = [c for c in a.obs.columns if c.startswith("dna_")]
+    assert a.obs["dna_available"].tolist() == [s in dna for s in a.obs_names]
+    assert a.obs.loc[list(dna), "dna_tmb"].gt(0).all()
+    pd.testing.assert_frame_equal(a.obs[columns], b.obs[columns])
+    assert a.uns["rtpredict"]["features"]["params"]["dna_tumours"] == 2
+    assert b.uns["rtpredict"]["features"]["params"]["dna_tumours"] == 2

@@ -174,6 +174,10 @@ def test_cohort_steps_command_lines_do_not_grow_with_the_cohort(tmp_path, small_
         assert not re.search(r"SIM00\d", command), command
     if route == "star":
         assert "--rna-pileup 'results/star/{sample}/hotspot_pileup.tsv'" in result.stdout
+    features = [line for line in result.stdout.splitlines() if " rtpredict features " in line]
+    assert len(features) == 1
+    assert "--variants 'results/variants/{sample}.tsv'" in features[0]
+    assert not re.search(r"SIM00\d", features[0]), features[0]
 
 
 def test_features_predictions_and_provenance(finished_run, small_cohort):

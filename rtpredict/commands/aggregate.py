@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from rtpredict.commands._args import allow_columns, sample_paths
+from rtpredict.commands._args import add_output, allow_columns, sample_paths
 from rtpredict.errors import InputError
 
 
@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--allow-column", action="append", default=[], metavar="COLUMN=REASON",
         help="a column allowed past the identifier guard, with the reason (repeatable)",
     )  # fmt: skip
-    parser.add_argument("--output", required=True, help="cohort .h5ad to write")
+    add_output(parser, "cohort .h5ad to write")
     parser.add_argument("--tsv-dir", required=True, help="directory for the TSV exports")
     parser.add_argument(
         "--no-gene-tables",

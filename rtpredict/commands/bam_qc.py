@@ -6,6 +6,8 @@ import argparse
 import json
 import logging
 
+from rtpredict.commands._args import add_output
+
 log = logging.getLogger(__name__)
 
 
@@ -19,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["auto", "0", "1", "2"],
         help="featureCounts -s value to use; auto: inferred from the reads",
     )
-    parser.add_argument("--output", required=True, help="QC JSON to write")
+    add_output(parser, "QC JSON to write")
     parser.add_argument("--strand-output", required=True, help="file receiving the -s value")
 
 

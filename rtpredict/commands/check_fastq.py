@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from rtpredict.commands._args import add_output
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict check-fastq``."""
@@ -12,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--pair", nargs=2, action="append", required=True, metavar=("R1", "R2"),
         help="read 1 and read 2 FASTQ of one lane (repeatable)",
     )  # fmt: skip
-    parser.add_argument("--output", required=True, help="JSON report to write")
+    add_output(parser, "JSON report to write")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 
+from rtpredict.commands._args import add_output
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict check-reference``."""
     parser.add_argument("--gtf", required=True)
     parser.add_argument("--genome", help="genome FASTA")
     parser.add_argument("--transcriptome", help="transcript FASTA")
-    parser.add_argument("--output", required=True, help="JSON report to write")
+    add_output(parser, "JSON report to write")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,8 @@ import logging
 from pathlib import Path
 
 from rtpredict import __version__
-from rtpredict.commands._args import sample_paths
+from rtpredict._shipped import DEFAULT_PREFIX, shipped_name
+from rtpredict.commands._args import add_output, sample_paths
 from rtpredict.errors import InputError
 
 logger = logging.getLogger("rtpredict.features")
@@ -28,16 +29,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from rtpredict.signatures import SCALES
 
     parser.add_argument("input", type=Path, help="cohort .h5ad (e.g. results/cohort.h5ad)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="features .h5ad to write")
+    add_output(parser, "features .h5ad to write", type=Path)
     parser.add_argument(
         "--tsv", type=Path, help="TSV of the feature columns (default: OUTPUT with .tsv)"
     )
     parser.add_argument(
         "--reference",
         type=Path,
-        help="frozen reference statistics (.json), default:<model> for those shipped with a "
-        "model, or a reference cohort (.h5ad) to build them from; default: build from the "
-        "input cohort (cohort-relative, with a warning)",
+        help=f"frozen reference statistics (.json), {DEFAULT_PREFIX}<model> for those shipped "
+        "with a model, or a reference cohort (.h5ad) to build them from; default: build from "
+        "the input cohort (cohort-relative, with a warning)",
     )
     parser.add_argument(
         "--target-gard",
@@ -64,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="*",
         default=[],
         metavar="SAMPLE=TSV",
-        help="variants tables from `rtpredict variants`, one per tumour with DNA",
+        help="variants tables from `rtpredict variants`, one per tumour with DNA, or one path "
+        "pattern holding {sample}, read for each tumour whose file exists",
     )
     parser.add_argument(
         "--callable-mb", type=float, help="callable size of the DNA assay (Mb), for TMB"
@@ -106,10 +108,11 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     from rtpredict.tl._scale import input_scale
 
     saved = args.output.with_name(args.output.name.removesuffix(".h5ad") + ".reference.json")
-    if args.reference is not None and str(args.reference).startswith("default:"):
+    shipped = shipped_name(args.reference) if args.reference is not None else None
+    if shipped is not None:
         from rtpredict.models import default_reference
 
-        args.reference = default_reference(str(args.reference).removeprefix("default:"))
+        args.reference = default_reference(shipped)
     if args.reference is not None and args.reference.suffix.lower() == ".json":
         if not args.reference.is_file():
             raise FileNotFoundError(f"{args.reference}: no such file")
@@ -148,12 +151,13 @@ def _reference(args: argparse.Namespace, adata, signatures: list) -> tuple:
     return stats, origin
 
 
-def _dna_features(args: argparse.Namespace, adata) -> None:
-    """Add the DNA features (``dna_*``) and, from RNA pileups, hotspot read support."""
+def _dna_features(args: argparse.Namespace, adata) -> int:
+    """Add the DNA features (``dna_*``) and, from RNA pileups, hotspot read support; return
+    the number of tumours with a variants table."""
     from rtpredict import tl as rtl
     from rtpredict.genomics import read_variants
 
-    variants = sample_paths(args.variants)
+    variants = sample_paths(args.variants, list(adata.obs_names), existing=True)
     unknown = sorted(set(variants) - set(adata.obs_names))
     if unknown:
         raise InputError(f"--variants names tumours not in {args.input}: {', '.join(unknown)}")
@@ -176,6 +180,7 @@ def _dna_features(args: argparse.Namespace, adata) -> None:
             for sample, path in pileups.items()
         }
         adata.obs["rna_hotspot_alleles_with_alt_reads"] = adata.obs_names.map(support)
+    return len(variants)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -212,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     for s in signatures:
         columns += [s.name, f"{s.name}_coverage"]
     before = set(adata.obs.columns)
-    _dna_features(args, adata)
+    dna_tumours = _dna_features(args, adata)
     columns += [c for c in adata.obs.columns if c not in before]
 
     provenance = dict(adata.uns.get("rtpredict", {}))
@@ -220,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     params |= {"target_gard": args.target_gard} if args.target_gard is not None else {}
     params |= {"min_coverage": args.min_coverage} if args.min_coverage is not None else {}
     params |= {"scale": adata.uns["signatures"]["scale"]}
-    params |= {"dna_tumours": len(args.variants), "callable_mb": args.callable_mb}
+    params |= {"dna_tumours": dna_tumours, "callable_mb": args.callable_mb}
     params |= {"expression": not args.no_expression}
     provenance["features"] = {
         "rtpredict_version": __version__,

@@ -10,13 +10,15 @@ import argparse
 import logging
 from pathlib import Path
 
+from rtpredict.commands._args import add_output
+
 logger = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's options."""
     parser.add_argument("bam", type=Path, help="coordinate-sorted, indexed BAM")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="TSV to write")
+    add_output(parser, "TSV to write", type=Path)
     parser.add_argument(
         "--genome", choices=("GRCh38", "GRCh37"), default="GRCh38", help="build of the BAM"
     )

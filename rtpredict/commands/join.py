@@ -15,6 +15,8 @@ import json
 import logging
 from pathlib import Path
 
+from rtpredict.commands._args import add_output
+
 logger = logging.getLogger("rtpredict.join")
 
 #: the tables each batch directory holds, and how each writes a missing value
@@ -24,7 +26,7 @@ TABLES = {"samples.tsv": "", "features.tsv": "NA", "predictions.tsv": ""}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict join``."""
     parser.add_argument("batches", nargs="+", type=Path, help="batch directories, in order")
-    parser.add_argument("--output", type=Path, required=True, help="cohort .h5ad to write")
+    add_output(parser, "cohort .h5ad to write", type=Path)
     parser.add_argument("--tables-dir", type=Path, required=True, help="folder for the TSVs")
     parser.add_argument(
         "--provenance",

@@ -2,7 +2,7 @@
 
 Reads a cohort ``.h5ad`` or a features TSV, loads a model (``--model model.json`` or a shipped
 one, ``default:recurrence``) with its checksum and schema checks, and writes an annotated copy
-of the AnnData (``--out``: obs ``<key>_prediction``, ``_sd``, ``_lower``, ``_upper``,
+of the AnnData (``--output``: obs ``<key>_prediction``, ``_sd``, ``_lower``, ``_upper``,
 ``_percentile`` and, for survival models with a horizon, ``_event_probability…``; obsm
 ``<key>_shap``; uns ``<key>_prediction``) and/or a TSV of the same values with ``shap_<feature>``
 columns (``--tsv``). Research use only; not clinically validated.
@@ -16,6 +16,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rtpredict._shipped import DEFAULT_PREFIX, shipped_name
+from rtpredict.commands._args import add_output
 from rtpredict.errors import InputError
 
 if TYPE_CHECKING:
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
     from anndata import AnnData
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PREFIX = "default:"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,10 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         action="append",
         dest="models",
-        help="model file (.json or .card.json), or default:<name> for a shipped model; "
-        "repeatable, each model's keys prefixed by its name (default: default:recurrence)",
+        help=f"model file (.json or .card.json), or {DEFAULT_PREFIX}<name> for a shipped model; "
+        f"repeatable, each model's keys prefixed by its name (default: {DEFAULT_PREFIX}recurrence)",
     )
-    parser.add_argument("-o", "--out", type=Path, help="annotated copy of the input .h5ad")
+    add_output(
+        parser, "annotated copy of the input .h5ad", required=False, type=Path, deprecated=["--out"]
+    )
     parser.add_argument("--tsv", type=Path, help="TSV of predictions and SHAP values")
     parser.add_argument("--horizon", type=float, help="years for event probabilities")
     parser.add_argument("--level", type=float, default=0.95, help="interval level (0.95)")
@@ -61,10 +63,10 @@ def run(args: argparse.Namespace) -> int:
     from rtpredict.models.interface import is_tsv, read_cohort, write_table
     from rtpredict.tl import predict
 
-    if args.out is None and args.tsv is None:
-        raise InputError("nothing to write: give --out (annotated .h5ad) and/or --tsv.")
-    if args.out is not None and (is_tsv(args.input) or not str(args.out).endswith(".h5ad")):
-        raise InputError("--out writes an annotated .h5ad and needs a .h5ad input; use --tsv.")
+    if args.output is None and args.tsv is None:
+        raise InputError("nothing to write: give --output (annotated .h5ad) and/or --tsv.")
+    if args.output is not None and (is_tsv(args.input) or not str(args.output).endswith(".h5ad")):
+        raise InputError("--output writes an annotated .h5ad and needs a .h5ad input; use --tsv.")
     if not 0 < args.level < 1:
         raise InputError(f"--level must lie between 0 and 1, got {args.level}.")
     references = args.models or [f"{DEFAULT_PREFIX}recurrence"]
@@ -75,11 +77,8 @@ def run(args: argparse.Namespace) -> int:
     data = read_cohort(args.input)
     tables, models = [], {}
     for reference in references:
-        model = (
-            load_default(reference.removeprefix(DEFAULT_PREFIX))
-            if reference.startswith(DEFAULT_PREFIX)
-            else load_model(reference)
-        )
+        name = shipped_name(reference)
+        model = load_default(name) if name is not None else load_model(reference)
         key = args.key_added or model.card_.get("name") or Path(reference).stem
         models[key] = {"reference": reference, "sha256": model.card_["files"]["model"]["sha256"]}
         if is_tsv(args.input):  # a table of features: --tsv only
@@ -93,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tsv is not None:
         write_table(pd.concat(tables, axis=1), args.tsv)
         log.info("wrote %s", args.tsv)
-    if args.out is not None:
+    if args.output is not None:
         uns = dict(data.uns.get("rtpredict", {}))
         uns["models"] = models
         if args.provenance is not None:
@@ -101,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
             manifest["models"] = models
             uns["provenance"] = json.dumps(manifest, sort_keys=True)  # h5ad holds no records
         data.uns["rtpredict"] = uns
-        write_h5ad(data, args.out)
-        log.info("wrote %s", args.out)
+        write_h5ad(data, args.output)
+        log.info("wrote %s", args.output)
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from rtpredict.commands._args import sample_paths
+from rtpredict.commands._args import add_output, sample_paths
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "sha256 are used instead of reading the FASTQ files again",
     )  # fmt: skip
     parser.add_argument("--config-json", default="{}", help="the run's configuration as JSON")
-    parser.add_argument("--output", required=True, help="manifest JSON to write")
+    add_output(parser, "manifest JSON to write")
 
 
 def run(args: argparse.Namespace) -> int:

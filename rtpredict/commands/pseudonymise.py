@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from rtpredict.commands._args import allow_columns
+from rtpredict.commands._args import add_output, allow_columns
 from rtpredict.errors import InputError
 
 logger = logging.getLogger("rtpredict.privacy")
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--new-key", action="store_true", help="create the key file first (never overwrites)"
     )
-    parser.add_argument("--output", help="pseudonymised table to write")
+    add_output(parser, "pseudonymised table to write", required=False)
     parser.add_argument(
         "--mapping", help="private mapping file local ID -> pseudonym (created or extended)"
     )

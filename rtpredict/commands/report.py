@@ -16,7 +16,7 @@ import logging
 import time
 from pathlib import Path
 
-from rtpredict.commands._args import sample_paths
+from rtpredict.commands._args import add_output, sample_paths
 
 logger = logging.getLogger("rtpredict.report")
 
@@ -24,9 +24,7 @@ logger = logging.getLogger("rtpredict.report")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the ``report`` options."""
     parser.add_argument("input", type=Path, help="cohort .h5ad with predictions")
-    parser.add_argument(
-        "-o", "--outdir", type=Path, required=True, help="folder for <sample_id>.html, cohort.html"
-    )
+    add_output(parser, "folder for <sample_id>.html, cohort.html", folder=True, type=Path)
     parser.add_argument(
         "--multiqc-dir", type=Path, help="folder for the MultiQC custom content (*_mqc.tsv)"
     )

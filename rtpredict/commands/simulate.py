@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from rtpredict.commands._args import add_output
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict simulate``."""
     from rtpredict.simulate import SimulationParams
 
     d = SimulationParams()
-    parser.add_argument("--outdir", required=True, help="directory to write the cohort into")
+    add_output(parser, "directory to write the cohort into", folder=True)
     parser.add_argument("--tumours", type=int, default=d.n_tumours, help="number of tumours")
     parser.add_argument(
         "--read-pairs", type=int, default=d.read_pairs, help="read pairs per tumour (±20%%)"

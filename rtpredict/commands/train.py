@@ -23,6 +23,7 @@ import logging
 from pathlib import Path
 
 from rtpredict._yaml import read_yaml
+from rtpredict.commands._args import add_output
 from rtpredict.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ PARAM_OPTIONS = {
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the ``train`` options."""
     parser.add_argument("input", type=Path, help="cohort .h5ad or features .tsv")
-    parser.add_argument("-o", "--out", type=Path, required=True, help="model file (.json)")
+    add_output(parser, "model file (.json)", type=Path, deprecated=["--out"])
     parser.add_argument("--config", type=Path, help="YAML with target, features and settings")
     parser.add_argument("--target", help="outcome: column, or name with _event/_years columns")
     parser.add_argument("--features", nargs="+", help="obs / TSV columns used as features")
@@ -127,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
     model.fit(data)
     card = dict(config.get("card") or {})
     card |= {k: getattr(args, k) for k in CARD_KEYS if getattr(args, k) is not None}
-    card_path = save_model(model, args.out, info=card, validation=result)
-    log.info("wrote %s, its bootstrap file and %s", args.out, card_path)
+    card_path = save_model(model, args.output, info=card, validation=result)
+    log.info("wrote %s, its bootstrap file and %s", args.output, card_path)
     return 0
 
 

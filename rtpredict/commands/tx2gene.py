@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 
+from rtpredict.commands._args import add_output
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``rtpredict tx2gene``."""
     parser.add_argument("--gtf", required=True, help="annotation GTF (Ensembl or GENCODE)")
-    parser.add_argument("--output", required=True, help="transcript → gene table (TSV) to write")
+    add_output(parser, "transcript → gene table (TSV) to write")
 
 
 def run(args: argparse.Namespace) -> int:

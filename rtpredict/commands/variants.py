@@ -11,13 +11,15 @@ import argparse
 import logging
 from pathlib import Path
 
+from rtpredict.commands._args import add_output
+
 logger = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command's options."""
     parser.add_argument("vcf", type=Path, help="somatic VCF/BCF of one tumour (plain or bgzip)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="variants TSV to write")
+    add_output(parser, "variants TSV to write", type=Path)
     parser.add_argument(
         "--sample",
         help="tumour column name (default: ##tumor_sample, a TUMOR column, or the only column)",
