@@ -11,8 +11,9 @@ import pandas as pd
 from sklearn.base import clone
 
 from rtpredict.errors import InputError
+from rtpredict.models._feature import UnseenCategoryWarning
 from rtpredict.models._model import RadiosensitivityModel, n_workers
-from rtpredict.models._schema import FeatureSchema, UnseenCategoryWarning, obs_table
+from rtpredict.models._schema import FeatureSchema, obs_table
 from rtpredict.models._splits import Split, leave_one_cohort_out, stratified_kfold
 
 
