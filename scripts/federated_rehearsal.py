@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from rtpredict.errors import InputError  # noqa: E402
 from rtpredict.federated import _counts  # noqa: E402
 from rtpredict.federated._loopback import LoopbackFederation  # noqa: E402
-from rtpredict.federated._plan import load_plan  # noqa: E402
+from rtpredict.federated._plan_yaml import load_plan  # noqa: E402
 from rtpredict.federated._site import load_site, site_holdout, strata_of  # noqa: E402
 from rtpredict.models import RadiosensitivityModel, load_model  # noqa: E402
 from rtpredict.models._metrics import concordance_counts  # noqa: E402

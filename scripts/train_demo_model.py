@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from rtpredict import tl  # noqa: E402
 from rtpredict.genomics import read_somatic_vcf  # noqa: E402
 from rtpredict.models import RadiosensitivityModel, save_model  # noqa: E402
-from rtpredict.models._schema import SIGNATURE_FEATURES  # noqa: E402
+from rtpredict.models._feature import SIGNATURE_FEATURES  # noqa: E402
 from rtpredict.models.validation import cross_validate  # noqa: E402
 from rtpredict.simulate import SimulationParams, simulate_cohort  # noqa: E402
 from rtpredict.simulate._dna import CALLABLE_MB  # noqa: E402

@@ -21,8 +21,7 @@ from lifelines.utils import concordance_index
 from sklearn.metrics import r2_score, roc_auc_score
 
 from rtpredict.errors import InputError
-from rtpredict.federated import _counts
-from rtpredict.federated._plan import FederationPlan, load_plan
+from rtpredict.federated import FederationPlan, _counts, load_plan
 from rtpredict.federated._site import holdout_mask, load_site, site_holdout
 from rtpredict.federated._site_final import hazard_grid_sums
 from rtpredict.models import RadiosensitivityModel, load_model

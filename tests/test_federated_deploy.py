@@ -337,7 +337,7 @@ def test_the_kernel_stops_a_site_reading_another(deployment):
 
 
 def test_federated_model_is_within_the_margin_of_pooled_training(deployment):
-    from rtpredict.federated._plan import load_plan
+    from rtpredict.federated import load_plan
     from rtpredict.federated._site import holdout_mask, strata_of
     from rtpredict.models import RadiosensitivityModel, load_model
     from rtpredict.models._metrics import harrell_c

@@ -26,8 +26,7 @@ import pytest
 import xgboost as xgb
 
 from rtpredict.errors import InputError
-from rtpredict.federated import _counts
-from rtpredict.federated._plan import FederationPlan, load_plan
+from rtpredict.federated import FederationPlan, _counts, load_plan
 from rtpredict.federated._policy import DifferentialPrivacy, PrivacyPolicy, dp_releases
 from rtpredict.federated._privacy import Release, allowed, node_counts, prune_tree
 from rtpredict.federated._site import holdout_mask, load_site, summary, train_step

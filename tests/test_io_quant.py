@@ -153,7 +153,7 @@ def _random_cohort(tmp_path, seed, n_samples=4, n_tx=400, n_genes=60):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_salmon_gene_quant_equals_a_plain_groupby(tmp_path, seed, caplog):
     tx2gene, paths = _random_cohort(tmp_path, seed)
-    with caplog.at_level(logging.WARNING, logger="rtpredict.io._quant"):
+    with caplog.at_level(logging.WARNING, logger="rtpredict.io._transcript_index"):
         quant = salmon_gene_quant(paths, tx2gene)
     for got, expected in zip(
         (quant.counts, quant.tpm, quant.length), _reference_gene_quant(paths, tx2gene), strict=True

@@ -246,7 +246,7 @@ def test_reference_percentile_places_each_tumour_in_the_reference_cohort():
 
 
 def test_model_signature_features_are_the_signatures_scored_by_default():
-    from rtpredict.models._schema import SIGNATURE_FEATURES
+    from rtpredict.models._feature import SIGNATURE_FEATURES
 
     assert sorted(SIGNATURE_FEATURES) == sorted(SIGNATURES)
 

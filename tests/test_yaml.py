@@ -6,7 +6,7 @@ import pytest
 
 from rtpredict._yaml import parse_yaml, read_yaml
 from rtpredict.errors import InputError
-from rtpredict.federated._plan import load_plan
+from rtpredict.federated import load_plan
 
 
 def test_broken_yaml_names_its_source():

@@ -10,6 +10,7 @@ rtpredict's own dependencies; the Flower apps live in `rtpredict.federated.serve
 
 from __future__ import annotations
 
-from rtpredict.federated._plan import FederationPlan, load_plan
+from rtpredict.federated._plan import FederationPlan
+from rtpredict.federated._plan_yaml import load_plan
 
 __all__ = ["FederationPlan", "load_plan"]

@@ -21,13 +21,13 @@ from rtpredict.io._gtf import (
 from rtpredict.io._qc import STRANDEDNESS, read_fastp, read_salmon_qc, read_star_log
 from rtpredict.io._quant import (
     GeneQuant,
-    TranscriptIndex,
     featurecounts_gene_quant,
     read_salmon_genes,
     salmon_gene_quant,
 )
 from rtpredict.io._readers import read_featurecounts, read_salmon
 from rtpredict.io._tables import read_clinical, read_sample_sheet, schema
+from rtpredict.io._transcript_index import TranscriptIndex
 
 __all__ = [
     "BATCH_PATTERN",

@@ -11,8 +11,9 @@ import pandas as pd
 from sklearn.base import clone
 
 from rtpredict.errors import InputError
+from rtpredict.models._feature import UnseenCategoryWarning
 from rtpredict.models._model import RadiosensitivityModel
-from rtpredict.models._schema import FeatureSchema, UnseenCategoryWarning, obs_table
+from rtpredict.models._schema import FeatureSchema, obs_table
 from rtpredict.models._splits import Split, leave_one_cohort_out, stratified_kfold
 from rtpredict.models._xgb import n_workers
 

@@ -21,9 +21,10 @@ from sklearn.base import BaseEstimator
 
 from rtpredict.errors import InputError
 from rtpredict.models._ensemble import EnsembleFitting
+from rtpredict.models._feature import BIAS
 from rtpredict.models._predicting import Predictions
 from rtpredict.models._register import ID_SECRET_ENV, hash_sample_ids
-from rtpredict.models._schema import BIAS, FeatureSchema, obs_table
+from rtpredict.models._schema import FeatureSchema, obs_table
 from rtpredict.models._summary import central_summary
 from rtpredict.models._target import resolve_target
 from rtpredict.models._xgb import AFT_DISTRIBUTIONS, make_dmatrix, tree_params, xgb_params

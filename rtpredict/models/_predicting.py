@@ -17,7 +17,7 @@ from scipy.stats import norm
 
 from rtpredict.errors import InputError
 from rtpredict.models._ensemble import Member
-from rtpredict.models._schema import BIAS
+from rtpredict.models._feature import BIAS
 from rtpredict.models._survival import step_value
 
 if TYPE_CHECKING:

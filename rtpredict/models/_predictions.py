@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from rtpredict.models._feature import BIAS
 from rtpredict.models._model import RadiosensitivityModel
-from rtpredict.models._schema import BIAS
 
 if TYPE_CHECKING:
     from anndata import AnnData

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from rtpredict.models._card import jsonable
 from rtpredict.models._cohort_files import is_tsv, read_cohort, write_table
+from rtpredict.models._feature import Feature
 from rtpredict.models._metrics import concordance_counts
 from rtpredict.models._register import ID_SECRET_ENV, hash_sample_ids
-from rtpredict.models._schema import Feature, FeatureSchema, obs_table
+from rtpredict.models._schema import FeatureSchema, obs_table
 from rtpredict.models._summary import training_summary
 from rtpredict.models._survival import kaplan_meier, step_value
 from rtpredict.models._target import OBJECTIVES, Target, resolve_target

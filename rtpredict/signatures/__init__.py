@@ -22,10 +22,9 @@ from rtpredict.signatures._model import (
     Gene,
     Rule,
     Signature,
-    gene_set,
-    signature_from_mapping,
     split_ensembl,
 )
+from rtpredict.signatures._records import gene_set, signature_from_mapping
 from rtpredict.signatures._resolve import GeneResolver, SignatureMatch, name_table
 
 __all__ = [

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from rtpredict._yaml import parse_yaml, read_yaml
 from rtpredict.errors import InputError
-from rtpredict.signatures._model import Signature, gene_set, signature_from_mapping
+from rtpredict.signatures._model import Signature
+from rtpredict.signatures._records import gene_set, signature_from_mapping
 
 
 @cache

@@ -6,7 +6,8 @@ from __future__ import annotations
 from rtpredict.tl._dna_features import dna_features
 from rtpredict.tl._gard import gard
 from rtpredict.tl._predict import predict
-from rtpredict.tl._reference_statistics import ReferenceStatistics, reference_statistics
+from rtpredict.tl._reference_data import ReferenceStatistics
+from rtpredict.tl._reference_statistics import reference_statistics
 from rtpredict.tl._scale import Scale, detect_scale
 from rtpredict.tl._score_as_signatures import catalog_feature_genes, score_as_signatures
 from rtpredict.tl._score_rsi import score_rsi

@@ -11,7 +11,8 @@ from anndata import AnnData
 
 from rtpredict.signatures import Signature
 from rtpredict.tl import _scoring
-from rtpredict.tl._reference_statistics import ReferenceStatistics, as_reference
+from rtpredict.tl._reference_data import ReferenceStatistics
+from rtpredict.tl._reference_statistics import as_reference
 from rtpredict.tl._scale import input_scale
 
 
