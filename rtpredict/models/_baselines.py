@@ -32,6 +32,15 @@ class ScoreBaseline:
     ``sign`` +1 means higher values predict a higher outcome (risk for survival, probability
     for binary, value for regression), -1 the reverse; ``None`` learns the sign on the training
     folds (one fitted bit, no peeking at the test fold). Missing values get the training median.
+
+    Parameters
+    ----------
+    column
+        The column read as the prediction.
+    sign
+        +1, -1 or None (learned on the training folds).
+    description
+        How reports name the baseline (default: the class and its column).
     """
 
     column: str
@@ -49,7 +58,22 @@ class ScoreBaseline:
         return False
 
     def fit(self, table: pd.DataFrame, values: np.ndarray, kind: str) -> _FittedScore:
-        """Learn the median (for imputation) and, unless fixed, the sign."""
+        """Learn the median (for imputation) and, unless fixed, the sign.
+
+        Parameters
+        ----------
+        table
+            The training rows' features.
+        values
+            Their outcome: (n,) values or classes, or (n, 2) event and time (survival).
+        kind
+            ``"regression"``, ``"binary"`` or ``"survival"``.
+
+        Returns
+        -------
+        object
+            The fitted baseline, with ``predict(table)``.
+        """
         x = _numeric(table, self.column)
         median = float(np.nanmedian(x))
         sign = self.sign
@@ -84,6 +108,19 @@ class GLMBaseline:
     stratified by that column, each stratum with its own baseline hazard, so coefficients
     reflect within-stratum (e.g. within-cohort) contrasts; it then predicts a risk score but no
     survival probabilities (a new stratum has no baseline hazard).
+
+    Parameters
+    ----------
+    columns
+        The covariates.
+    interactions
+        Pairs of covariates whose product is a covariate too.
+    penalizer
+        The L2 penalty (0: none).
+    strata
+        Column stratifying a Cox model (survival only), or None.
+    description
+        How reports name the baseline (default: the class and its columns).
     """
 
     columns: tuple[str, ...]
@@ -98,7 +135,22 @@ class GLMBaseline:
         return self.strata is None
 
     def fit(self, table: pd.DataFrame, values: np.ndarray, kind: str) -> _FittedGLM:
-        """Fit the regression on the training rows."""
+        """Fit the regression on the training rows.
+
+        Parameters
+        ----------
+        table
+            The training rows' covariates.
+        values
+            Their outcome: (n,) values or classes, or (n, 2) event and time (survival).
+        kind
+            ``"regression"`` (least squares), ``"binary"`` (logistic) or ``"survival"`` (Cox).
+
+        Returns
+        -------
+        object
+            The fitted regression, with ``predict(table)`` and ``predict_survival(table, times)``.
+        """
         design = _Design.learn(table, self.columns, self.interactions)
         x = design.transform(table)
         if self.strata is not None and kind != "survival":
@@ -202,7 +254,20 @@ class _Design:
 
 
 def default_baselines(kind: str, columns: Sequence[str]) -> dict:
-    """Return the standard baselines whose columns are present: RSI, GARD, GLM on GARD, clinical."""
+    """Return the standard baselines whose columns are present: RSI, GARD, GLM on GARD, clinical.
+
+    Parameters
+    ----------
+    kind
+        The outcome's kind (``"regression"``, ``"binary"``, ``"survival"``): picks the GLM.
+    columns
+        The columns of the data.
+
+    Returns
+    -------
+    dict
+        Name -> `ScoreBaseline` / `GLMBaseline`.
+    """
     glm = {"survival": "Cox model", "binary": "logistic regression"}.get(kind, "linear regression")
     out: dict = {}
     if "rsi" in columns:

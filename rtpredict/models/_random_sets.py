@@ -10,22 +10,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+if TYPE_CHECKING:
+    from anndata import AnnData
+
 #: ``score_fn(adata, {feature: gene IDs}) -> DataFrame`` (tumours x features)
 ScoreFn = Callable[[object, Mapping[str, Sequence[str]]], pd.DataFrame]
 
 
-def mean_log_expression(adata, gene_sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def mean_log_expression(adata: AnnData, gene_sets: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Score each gene set as the mean of ``X`` (log1p TPM) over its genes present.
 
     A simple ``score_fn`` for random gene-set controls, scale-free enough for tree models; pass
     it to ``cross_validate(score_fn=...)``. The default is
     :func:`rtpredict.tl.score_as_signatures`, which scores each random set by the rule of the
     signature it stands in for (like for like).
+
+    Parameters
+    ----------
+    adata
+        Tumours x genes, log1p TPM in ``X``.
+    gene_sets
+        Set name -> gene IDs (var names); genes not in ``adata`` are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tumours x sets; NaN for a set with no gene present.
     """
     out = {}
     for name, genes in gene_sets.items():

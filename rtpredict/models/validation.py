@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,9 @@ from rtpredict.models._random_sets import (
 from rtpredict.models._schema import obs_table
 from rtpredict.models._target import resolve_target
 
+if TYPE_CHECKING:
+    from anndata import AnnData
+
 __all__ = [
     "GLMBaseline",
     "ScoreBaseline",
@@ -71,10 +75,17 @@ PRIMARY = {"regression": "r2", "binary": "auroc", "survival": "c_index"}
 
 @dataclass
 class ValidationResult:
-    """Out-of-fold performance of a model and its comparators.
+    """Out-of-fold performance of a model and its comparators (built by `cross_validate`).
 
-    Attributes
+    Parameters
     ----------
+    kind
+        The outcome's kind: ``"regression"``, ``"binary"`` or ``"survival"``.
+    primary_metric
+        The metric the model is ranked by (``"c_index"``, ``"auroc"`` or ``"r2"``).
+    scheme
+        The cross-validation: scheme, folds, repeats, cohort column, tumours and events, the
+        CI method, evaluation times.
     metrics
         Long table: predictor, metric, estimate, lower, upper (bootstrap percentile CI).
     per_cohort
@@ -111,14 +122,38 @@ class ValidationResult:
     oof: pd.DataFrame = field(repr=False)
 
     def estimate(self, predictor: str, metric: str) -> tuple[float, float, float]:
-        """Return (estimate, lower, upper) of one predictor's metric."""
+        """Return (estimate, lower, upper) of one predictor's metric.
+
+        Parameters
+        ----------
+        predictor
+            ``"model"``, a baseline's name or a null control's.
+        metric
+            A metric of the ``metrics`` table (``"c_index"``, ``"auroc"``, ``"r2"``…).
+
+        Returns
+        -------
+        tuple of float
+            The estimate and its CI bounds.
+        """
         row = self.metrics[(self.metrics.predictor == predictor) & (self.metrics.metric == metric)]
         if row.empty:
             raise KeyError(f"no {metric!r} for predictor {predictor!r}")
         return tuple(float(v) for v in row[["estimate", "lower", "upper"]].iloc[0])
 
     def summary(self, digits: int = 3) -> pd.DataFrame:
-        """Return a predictor x metric table of 'estimate (lower–upper)' strings."""
+        """Return a predictor x metric table of 'estimate (lower–upper)' strings.
+
+        Parameters
+        ----------
+        digits
+            Decimals of each number.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per predictor, one column per metric; empty where a metric is NaN.
+        """
         text = self.metrics.apply(
             lambda r: (
                 ""
@@ -134,7 +169,13 @@ class ValidationResult:
         return order.fillna("")
 
     def to_dict(self) -> dict:
-        """Return the aggregate results as JSON values (no per-tumour data)."""
+        """Return the aggregate results as JSON values (no per-tumour data).
+
+        Returns
+        -------
+        dict
+            What the model card's ``validation`` section holds.
+        """
         return jsonable(
             {
                 "kind": self.kind,
@@ -154,7 +195,7 @@ class ValidationResult:
 
 def cross_validate(
     model: RadiosensitivityModel,
-    data,
+    data: AnnData | pd.DataFrame,
     *,
     cv: str | Sequence[tuple[np.ndarray, np.ndarray]] = "stratified",
     n_splits: int = 5,
@@ -182,6 +223,11 @@ def cross_validate(
         ``"stratified"``: ``n_repeats`` x ``n_splits``-fold, stratified on event / class
         (quintiles of a continuous target); ``"cohort"``: leave-one-cohort-out on
         ``cohort_key``; or explicit (train, test) row-position pairs.
+    n_splits, n_repeats
+        Folds and repeats of ``cv="stratified"``.
+    cohort_key
+        Column of the cohorts (``cv="cohort"``, per-cohort metrics, permutations within
+        cohorts).
     baselines
         ``"default"`` (`default_baselines`: RSI, GARD, a GLM on GARD, clinical covariates),
         a mapping name -> `ScoreBaseline` / `GLMBaseline`, or None. A baseline whose input
@@ -211,6 +257,12 @@ def cross_validate(
         Bootstrap resamples and level of the confidence intervals.
     random_state
         Seed of the splits, the bootstrap and the null controls.
+
+    Returns
+    -------
+    ValidationResult
+        Metrics with CIs of the model, the baselines and the null controls, and the
+        out-of-fold predictions.
     """
     table = obs_table(data)
     target = resolve_target(
