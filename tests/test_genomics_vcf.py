@@ -385,3 +385,22 @@ def test_bytes_that_are_not_utf8_in_fields_the_reader_ignores(tmp_path):
         got = read_somatic_vcf(latin1, pass_only=pass_only)
         expected = read_somatic_vcf(VCF / "mutect2_csq.vcf", pass_only=pass_only)
         pd.testing.assert_frame_equal(got, expected)
+
+
+def test_utf8_text_before_and_inside_the_fields_read(tmp_path):
+    """Multi-byte UTF-8 (an ID, an INFO note, a gene symbol) moves byte offsets off characters:
+    every field must still be read whole."""
+    text = (VCF / "mutect2_csq.vcf").read_text()
+    kras = next(line for line in text.splitlines() if "\tKRAS" in line or "|KRAS|" in line)
+    fields = kras.split("\t")
+    fields[2] = "réf-été"
+    fields[7] = "NOTE=çà;" + fields[7].replace("|KRAS|", "|KRAS-é|", 1)
+    path = tmp_path / "utf8.vcf"
+    path.write_text(text.replace(kras, "\t".join(fields)), encoding="utf-8")
+    got = read_somatic_vcf(path).set_index(["pos", "alt"])
+    expected = read_somatic_vcf(VCF / "mutect2_csq.vcf").set_index(["pos", "alt"])
+    assert got.loc[(25245350, "A"), "gene"] == "KRAS-é"
+    assert got.loc[(25245350, "T"), "gene"] == "KRAS"
+    assert got.loc[(25245350, "A"), "protein_change"] == "G12V"
+    others = got.drop(index=(25245350, "A"))
+    pd.testing.assert_frame_equal(others, expected.drop(index=(25245350, "A")))

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from rtpredict.genomics._consequences import IMPACT, most_severe
+from rtpredict.genomics._spans import span_strings
+from rtpredict.kernels import subfield_spans
 
 _AA3 = {
     "Ala": "A",
@@ -173,27 +175,59 @@ class AnnotationReader:
             One entry per alt allele, in the order of ``alts``; alleles without a matching entry
             get None in every field.
         """
-        first = np.cumsum(n_alts) - n_alts
+        encoded = [b"" if value is None else value.encode() for value in values]
+        raw = b"".join(encoded)
+        lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
+        ends = np.cumsum(lengths)
+        starts = np.where([value is None for value in values], -1, ends - lengths)
+        text = np.frombuffer(raw, np.uint8)
+        return self.choose_spans(raw, text, starts, ends, refs, alts, n_alts)
+
+    def choose_spans(
+        self,
+        raw: bytes,
+        text: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        refs: Sequence[str],
+        alts: Sequence[str],
+        n_alts: np.ndarray,
+    ) -> Annotations:
+        """:meth:`choose`, with each record's value given as a span of UTF-8 bytes.
+
+        ``raw`` holds the bytes, ``text`` views them as uint8, and ``starts``/``ends`` are each
+        record's value span (``start == -1`` when absent).
+        """
         chosen = no_annotations(len(alts))
-        given = np.asarray(values, dtype=object)
-        present = np.flatnonzero((given != None) & (given != ""))  # noqa: E711
-        if not len(present) or not self.complete:
+        if not self.complete:
             return chosen
-        fields, owner = self._split_entries(given[present].tolist())
-        record = present[owner]
+        record, field_starts, field_ends = subfield_spans(text, starts, ends, width=self._width)
+        if not len(record):
+            return chosen
+
+        def field(index: int | None, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+            """The texts of one field (empty strings when the header lacks it)."""
+            if index is None:
+                return np.full(len(record[rows]), "", dtype=object)
+            span = (field_starts[rows, index], field_ends[rows, index])
+            codes, uniques = span_strings(raw, text, *span)
+            return uniques[codes]
+
+        first = np.cumsum(n_alts) - n_alts
         labels = self._labels(refs, alts, n_alts, first)
         slot = _slots(
-            labels, np.repeat(np.arange(len(n_alts)), n_alts), fields[self._allele], record
+            labels, np.repeat(np.arange(len(n_alts)), n_alts), field(self._allele), record
         )
         if self._allele_num is not None:
-            slot = _numbered(fields[self._allele_num], slot, record, n_alts, first)
+            slot = _numbered(field(self._allele_num), slot, record, n_alts, first)
         kept = np.flatnonzero(slot >= 0)
         if not len(kept):
             return chosen
-        picked = _flag(fields, self._pick, "1", kept)
-        canonical = _flag(fields, self._canonical, "YES", kept) | _filled(fields, self._mane, kept)
-        coding = _flag(fields, self._biotype, "protein_coding", kept)
-        codes, written = pd.factorize(fields[self._consequence][kept])
+        picked = field(self._pick, kept) == "1"
+        canonical = field(self._canonical, kept) == "YES"
+        canonical |= field(self._mane, kept) != ""
+        coding = field(self._biotype, kept) == "protein_coding"
+        codes, written = pd.factorize(field(self._consequence, kept))
         best = [most_severe(t) for t in written]
         severity = np.array([rank for _, rank in best], np.int64)[codes]
         order = np.lexsort((kept, severity, ~coding, ~canonical, ~picked, slot[kept]))
@@ -203,34 +237,14 @@ class AnnotationReader:
         terms = np.array([term for term, _ in best], dtype=object)
         implied = np.array([IMPACT.get(t, "MODIFIER") if t else None for t in terms], object)
         chosen.consequence[rows] = terms[codes[win]]
-        impact = _column(fields, self._impact, winners)
+        impact = field(self._impact, winners)
         chosen.impact[rows] = np.where(impact != "", impact, implied[codes[win]])
-        gene = _column(fields, self._symbol, winners)
+        gene = field(self._symbol, winners)
         chosen.gene[rows] = np.where(gene != "", gene, None)
-        proteins, written = pd.factorize(_column(fields, self._protein, winners))
+        proteins, written = pd.factorize(field(self._protein, winners))
         short = [short_protein_change(p) if p else None for p in written]
         chosen.protein_change[rows] = np.array(short, dtype=object)[proteins]
         return chosen
-
-    def _split_entries(self, texts: list[str]) -> tuple[dict[int, np.ndarray], np.ndarray]:
-        """Split records' entries into the fields read, by index (missing ones empty).
-
-        Returns the fields of every entry and the position in ``texts`` each entry comes from.
-        Fields past the last one read are left unsplit (VEP writes dozens per entry).
-        """
-        wanted = sorted({i for i in self._read if i is not None})
-        width = self._width
-        counts = np.fromiter((text.count(",") + 1 for text in texts), np.int64, len(texts))
-        owner = np.repeat(np.arange(len(texts)), counts)
-        fields: list[str] = []
-        extend = fields.extend
-        for entry in ",".join(texts).split(","):
-            parts = entry.split("|", width)
-            if len(parts) < width:
-                parts += [""] * (width - len(parts))
-            extend(parts[:width])
-        table = np.array(fields, dtype=object).reshape(len(owner), width)
-        return {i: table[:, i] for i in wanted}, owner
 
     def _labels(
         self, refs: Sequence[str], alts: Sequence[str], n_alts: np.ndarray, first: np.ndarray
@@ -276,24 +290,3 @@ def _numbered(
     number = np.array([int(n) if ok else 0 for n, ok in zip(text, numbered, strict=True)], np.int64)
     inside = (number >= 1) & (number <= n_alts[record])
     return np.where(numbered, np.where(inside, first[record] + number - 1, -1), slot)
-
-
-def _column(fields: dict[int, np.ndarray], index: int | None, rows: np.ndarray) -> np.ndarray:
-    """Return one field of the given entries, empty strings when the header lacks it."""
-    return np.full(len(rows), "", dtype=object) if index is None else fields[index][rows]
-
-
-def _flag(
-    fields: dict[int, np.ndarray], index: int | None, value: str, rows: np.ndarray
-) -> np.ndarray:
-    """Return whether the field equals ``value`` in each of the given entries."""
-    if index is None:
-        return np.zeros(len(rows), bool)
-    return fields[index][rows] == value
-
-
-def _filled(fields: dict[int, np.ndarray], index: int | None, rows: np.ndarray) -> np.ndarray:
-    """Return whether the field is non-empty in each of the given entries."""
-    if index is None:
-        return np.zeros(len(rows), bool)
-    return fields[index][rows] != ""

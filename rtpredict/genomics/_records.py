@@ -1,12 +1,12 @@
 """VCF records, as htslib writes them out, as columns: one row per kept record, then per allele.
 
 htslib has parsed and checked every record before its text reaches these functions, so each line
-has the VCF columns, tab-separated, and no value holds a tab or a newline.
+has the VCF columns, tab-separated, and no value holds a tab or a newline. A block of lines is
+read as bytes by :mod:`rtpredict.kernels.text`: only a column's distinct values become strings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,100 +14,57 @@ import pandas as pd
 
 from rtpredict.genomics._annotation import AnnotationReader, Annotations, no_annotations
 from rtpredict.genomics._contigs import normalise_contig
+from rtpredict.genomics._spans import span_strings
+from rtpredict.kernels import integer_lists, key_value_spans, line_spans, nth_spans
 
 #: 0-based VCF columns
 CHROM, POS, REF, ALT, FILTER, INFO, FORMAT = 0, 1, 3, 4, 6, 7, 8
 
 
-def split_records(lines: Sequence[str], n_columns: int) -> np.ndarray:
-    """Return the first ``n_columns`` tab-separated fields of each record line, as strings.
+def _column(raw: bytes, text: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Return the spans' texts as an object array of strings."""
+    codes, uniques = span_strings(raw, text, starts, ends)
+    return uniques[codes]
 
-    Parameters
-    ----------
-    lines
-        Record lines, each ending in a newline.
-    n_columns
-        How many leading columns to return; missing ones are empty strings.
 
-    Returns
-    -------
-    numpy.ndarray
-        object array of shape ``(len(lines), n_columns)``.
+def _alt_alleles(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split each record's ALT (codes into distinct texts) into alleles; return them and counts."""
+    parts = [text.split(",") for text in uniques.tolist()]
+    per_unique = np.fromiter(map(len, parts), np.int64, len(parts))
+    alleles = np.empty(int(per_unique.sum()), dtype=object)
+    alleles[:] = [allele for alts in parts for allele in alts]
+    n_alts = per_unique[codes]
+    first = np.cumsum(n_alts) - n_alts
+    within = np.arange(int(n_alts.sum())) - np.repeat(first, n_alts)
+    offsets = np.cumsum(per_unique) - per_unique
+    return alleles[np.repeat(offsets[codes], n_alts) + within], n_alts
+
+
+def _counts(
+    raw: bytes,
+    text: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    calls: tuple[np.ndarray, np.ndarray],
+    n_alts: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Read the tumour's integer ``AD`` and ``DP`` of each record from its text.
+
+    ``starts``/``ends`` are the FORMAT column's spans, ``calls`` the tumour column's. Returns
+    ``ad_ok`` (the ``AD`` holds one count per allele), ``ad`` (those counts, records in turn)
+    and ``dp`` (NaN where absent or not an integer).
     """
-    if not lines:
-        return np.empty((0, n_columns), dtype=object)
-    tabs = np.fromiter((line.count("\t") for line in lines), np.int64, len(lines))
-    if tabs[0] >= n_columns - 1 and (tabs == tabs[0]).all():
-        fields = "".join(lines).replace("\n", "\t").split("\t")[:-1]
-        table = np.array(fields, dtype=object).reshape(len(lines), int(tabs[0]) + 1)
-        return table[:, :n_columns]
-    rows = [line.rstrip("\n").split("\t", n_columns)[:n_columns] for line in lines]
-    return np.array([row + [""] * (n_columns - len(row)) for row in rows], dtype=object)
-
-
-def info_values(info: Sequence[str], key: str) -> list[str | None]:
-    """Return the value of one INFO key in each record, None where the key has no value.
-
-    Parameters
-    ----------
-    info
-        Each record's INFO column (``KEY=VALUE;FLAG;...``).
-    key
-        The INFO key, e.g. ``CSQ``.
-
-    Returns
-    -------
-    list
-        The raw value text (``,``-separated when several), or None.
-    """
-    tag = key + "="
-    inner = ";" + tag
-    values: list[str | None] = []
-    for text in info:
-        if text.startswith(tag):
-            start = len(tag)
-        else:
-            start = text.find(inner)
-            if start < 0:
-                values.append(None)
-                continue
-            start += len(inner)
-        end = text.find(";", start)
-        values.append(text[start:] if end < 0 else text[start:end])
-    return values
-
-
-def format_values(
-    formats: Sequence[str], calls: Sequence[str], keys: Sequence[str]
-) -> list[list[str | None]]:
-    """Return FORMAT fields of one sample in each record, None where a record lacks one.
-
-    Parameters
-    ----------
-    formats
-        Each record's FORMAT column (``GT:AD:DP``).
-    calls
-        Each record's column of the sample (``0/1:30,12:42``).
-    keys
-        The FORMAT keys, e.g. ``["AD", "DP"]``.
-
-    Returns
-    -------
-    list
-        Per key, the value text of the field in each record, or None.
-    """
-    where: dict[str, list[int]] = {}
-    for text in set(formats):
-        names = text.split(":")
-        where[text] = [names.index(key) if key in names else -1 for key in keys]
-    values: list[list[str | None]] = [[] for _ in keys]
-    appends = [column.append for column in values]
-    for text, call in zip(formats, calls, strict=True):
-        indices = where[text]
-        parts = call.split(":", max(indices) + 1)
-        for append, index in zip(appends, indices, strict=True):
-            append(parts[index] if 0 <= index < len(parts) else None)
-    return values
+    codes, formats = span_strings(raw, text, starts, ends)
+    keys = [names.split(":") for names in formats.tolist()]
+    ad_index = np.array([k.index("AD") if "AD" in k else -1 for k in keys], np.int64)
+    dp_index = np.array([k.index("DP") if "DP" in k else -1 for k in keys], np.int64)
+    ad = nth_spans(text, *calls, index=ad_index[codes], separator=b":")
+    ad_ok, ad_counts = integer_lists(text, *ad, lengths=n_alts + 1)
+    dp = nth_spans(text, *calls, index=dp_index[codes], separator=b":")
+    dp_ok, dp_values = integer_lists(text, *dp, lengths=np.ones(len(n_alts), np.int64))
+    depth = np.full(len(n_alts), np.nan)
+    depth[dp_ok] = dp_values
+    return {"ad_ok": ad_ok, "ad": ad_counts, "dp": depth}
 
 
 def kept_records(
@@ -116,38 +73,58 @@ def kept_records(
     column: int | None,
     pass_only: bool,
     annotation: AnnotationReader | None,
+    counts: bool,
 ) -> dict[str, Any]:
-    """Split the kept records' text into columns and choose each alt allele's annotation.
+    """Read the kept records of a block of lines into columns; choose each alt's annotation.
 
     ``number`` is each record's 0-based number in the file, ``first`` that of ``lines[0]``.
+    With ``counts``, the tumour's integer ``AD`` and ``DP`` are read from the text
+    (``ad_ok``, ``ad``, ``dp``; see :func:`rtpredict.genomics._vaf.vaf_from_counts`); without,
+    those columns are None.
     """
+    raw = "".join(lines).encode()
+    text = np.frombuffer(raw, np.uint8)
     n_columns = INFO + 1 if column is None else FORMAT + 2 + column
-    table = split_records(lines, n_columns)
-    filters = table[:, FILTER]
-    kept = table[:, ALT] != "."
+    starts, ends = line_spans(text, n_columns)
+    alt_codes, alt_uniques = span_strings(raw, text, starts[:, ALT], ends[:, ALT])
+    filter_codes, filter_uniques = span_strings(raw, text, starts[:, FILTER], ends[:, FILTER])
+    kept = (alt_uniques != ".")[alt_codes]
     if pass_only:
-        kept &= (filters == "PASS") | (filters == ".")
-    rows = slice(None) if kept.all() else kept
-    alt_text = table[rows, ALT].tolist()
-    chroms, names = pd.factorize(table[rows, CHROM])
-    alts = np.array(",".join(alt_text).split(",") if alt_text else [], dtype=object)
-    n_alts = np.fromiter((t.count(",") + 1 for t in alt_text), np.int64, len(alt_text))
-    refs = table[rows, REF]
+        kept &= np.isin(filter_uniques, ["PASS", "."])[filter_codes]
+    rows = np.flatnonzero(kept)
+    starts, ends = starts[rows], ends[rows]
+    alts, n_alts = _alt_alleles(alt_codes[rows], alt_uniques)
+    chrom_codes, names = span_strings(raw, text, starts[:, CHROM], ends[:, CHROM])
+    chroms = np.empty(len(names), dtype=object)
+    chroms[:] = [normalise_contig(name) for name in names.tolist()]
+    pos_ok, pos = integer_lists(
+        text, starts[:, POS], ends[:, POS], lengths=np.ones(len(rows), np.int64)
+    )
+    if not pos_ok.all():
+        raise ValueError("a record's POS is not an integer")
+    refs = _column(raw, text, starts[:, REF], ends[:, REF])
     if annotation is not None:
-        values = info_values(table[rows, INFO], annotation.key)
-        chosen = annotation.choose(values, refs.tolist(), alts.tolist(), n_alts)
+        key = (annotation.key + "=").encode()
+        values = key_value_spans(text, starts[:, INFO], ends[:, INFO], key=key)
+        chosen = annotation.choose_spans(raw, text, *values, refs, alts, n_alts)
     else:
         chosen = no_annotations(len(alts))
+    call = FORMAT + 1 + (column or 0)
+    calls = (starts[:, call], ends[:, call])
+    read = (
+        _counts(raw, text, starts[:, FORMAT], ends[:, FORMAT], calls, n_alts)
+        if counts and column is not None
+        else dict.fromkeys(("ad_ok", "ad", "dp"))
+    )
     return {
-        "number": np.flatnonzero(kept) + first,
-        "chrom": np.array([normalise_contig(c) for c in names], dtype=object)[chroms],
-        "pos": table[rows, POS].astype(np.int64),
+        "number": rows + first,
+        "chrom": chroms[chrom_codes],
+        "pos": pos,
         "ref": refs,
         "alts": alts,
         "n_alts": n_alts,
-        "filter": table[rows, FILTER],
-        "format": table[rows, FORMAT] if column is not None else None,
-        "call": table[rows, FORMAT + 1 + column] if column is not None else None,
+        "filter": filter_uniques[filter_codes[rows]],
+        **read,
         **chosen._asdict(),
     }
 

@@ -12,22 +12,21 @@ Sources, first usable one wins per record:
 Depth is FORMAT ``DP`` when present, else the sum of the counts used. A fraction outside [0, 1]
 raises :class:`InputError`.
 
-Integer ``AD``/``DP`` are read for many records at once from their VCF text
-(:func:`vaf_from_counts`); the other sources need pysam's typed values, one record at a time
-(:class:`VafReader`); :func:`allele_vafs` combines both for every alt allele.
+Integer ``AD``/``DP`` are read for many records at once from their VCF text (by
+:mod:`~rtpredict.genomics._records`, then :func:`vaf_from_counts`); the other sources need
+pysam's typed values, one record at a time (:class:`VafReader`); :func:`allele_vafs` combines
+both for every alt allele.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from itertools import compress
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rtpredict.errors import InputError
-from rtpredict.genomics._records import format_values
 
 #: what :meth:`VafReader.read` gives for one record: VAF per alt, depth, alt read count per alt
 VafValues = tuple[list[float | None], int | None, list[int | None]]
@@ -167,26 +166,27 @@ class VafReader:
 
 
 def vaf_from_counts(
-    ad: Sequence[str | None], dp: Sequence[str | None], n_alts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Read VAF, alt read counts and depth of many records from their FORMAT ``AD``/``DP`` text.
+    usable: np.ndarray, counts: np.ndarray, dp: np.ndarray, n_alts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Work out VAF, alt read counts and depth of many records from their integer ``AD``/``DP``.
 
     Gives what :meth:`VafReader.read` gives from an integer ``AD`` (alt / sum of AD, depth ``DP``
-    or else the sum), for every record whose ``AD`` holds one count per allele, none missing.
+    or else the sum), for every record whose ``AD`` holds one count per allele.
 
     Parameters
     ----------
-    ad
-        Each record's tumour ``AD`` as VCF text (``"30,12"``), None when absent.
+    usable
+        Per record: whether its tumour ``AD`` holds one integer per allele (other records need
+        :class:`VafReader`).
+    counts
+        The ``AD`` counts of the usable records, records in turn.
     dp
-        Each record's tumour ``DP`` as VCF text, None when absent.
+        Per record: the tumour's ``DP``, NaN when absent.
     n_alts
-        Each record's number of alt alleles.
+        Per record: the number of alt alleles.
 
     Returns
     -------
-    usable
-        Per record: whether its ``AD`` gave the values (other records need :class:`VafReader`).
     vaf
         Per alt allele of the usable records (records in order): the fraction, NaN for no reads.
     alt_depth
@@ -194,17 +194,7 @@ def vaf_from_counts(
     depth
         Per usable record: ``DP``, else the sum of ``AD``.
     """
-    usable = np.fromiter(
-        (
-            text is not None and "." not in text and text.count(",") == k
-            for text, k in zip(ad, n_alts.tolist(), strict=True)
-        ),
-        bool,
-        len(ad),
-    )
     widths = n_alts[usable] + 1
-    texts = ",".join(compress(ad, usable))  # type: ignore[arg-type]
-    counts = np.array(texts.split(","), dtype=np.int64) if texts else np.zeros(0, np.int64)
     starts = np.cumsum(widths) - widths
     totals = np.add.reduceat(counts, starts) if len(counts) else np.zeros(0, np.int64)
     is_alt = np.ones(len(counts), bool)
@@ -213,9 +203,9 @@ def vaf_from_counts(
     per_alt = np.repeat(totals, widths - 1)
     vaf = np.full(len(alt_depth), np.nan)
     np.divide(alt_depth, per_alt, out=vaf, where=per_alt != 0)
-    given = pd.to_numeric(np.asarray(dp, dtype=object)[usable], errors="coerce")
+    given = dp[usable]
     depth = np.where(np.isnan(given), totals, np.nan_to_num(given)).astype(np.int64)
-    return usable, vaf, alt_depth, depth
+    return vaf, alt_depth, depth
 
 
 def allele_vafs(
@@ -233,8 +223,8 @@ def allele_vafs(
     Parameters
     ----------
     records
-        ``number`` (each record's 0-based number in the file), ``n_alts``, and ``format`` and
-        ``call`` (FORMAT and tumour columns as text, None for a sites-only VCF).
+        ``number`` (each record's 0-based number in the file), ``n_alts``, and ``ad_ok``,
+        ``ad`` and ``dp`` as :func:`vaf_from_counts` takes them (None when not read from text).
     reader
         The VCF's VAF reader.
     typed
@@ -253,9 +243,11 @@ def allele_vafs(
     vaf = np.full(total, np.nan)
     depth, alt_depth = np.zeros(total, np.int64), np.zeros(total, np.int64)
     known_depth, known_alt = np.zeros(total, bool), np.zeros(total, bool)
-    if records["call"] is not None and reader.counts_from_text:
-        ad, dp = format_values(records["format"], records["call"], ["AD", "DP"])
-        usable, fractions, alt_counts, depths = vaf_from_counts(ad, dp, n_alts)
+    if records["ad_ok"] is not None:
+        usable = records["ad_ok"]
+        fractions, alt_counts, depths = vaf_from_counts(
+            usable, records["ad"], records["dp"], n_alts
+        )
         rows = np.repeat(usable, n_alts)
         vaf[rows], alt_depth[rows] = fractions, alt_counts
         depth[rows] = np.repeat(depths, n_alts[usable])

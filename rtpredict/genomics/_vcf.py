@@ -1,10 +1,12 @@
 """Read one tumour's somatic VCF into the standard variants table, through ``pysam.VariantFile``.
 
 htslib parses and checks every record; the loop keeps each record's text as htslib writes it,
-and the columns, VAF and CSQ/ANN choice of all records are then worked out at once
-(:mod:`~rtpredict.genomics._records`, :mod:`~rtpredict.genomics._vaf`,
-:mod:`~rtpredict.genomics._annotation`). VAF sources that need pysam's typed values (FORMAT/AF
-floats, Strelka counts, user-named fields) are read record by record.
+and the columns, VAF and CSQ/ANN choice of each block of records are then worked out at once
+from its bytes by Numba text kernels (:mod:`rtpredict.kernels.text`), which make a Python string
+of a field's distinct values only (:mod:`~rtpredict.genomics._records`,
+:mod:`~rtpredict.genomics._vaf`, :mod:`~rtpredict.genomics._annotation`). VAF sources that need
+pysam's typed values (FORMAT/AF floats, Strelka counts, user-named fields) are read record by
+record.
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def read_somatic_vcf(
                 context,
                 pass_only,
                 lambda lines, first: blocks.append(
-                    kept_records(lines, first, column, pass_only, annotation)
+                    kept_records(lines, first, column, pass_only, annotation, vaf.counts_from_text)
                 ),
             )
         records = concatenate(blocks)

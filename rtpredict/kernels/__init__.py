@@ -1,5 +1,8 @@
 """Numba kernels: pure functions over NumPy arrays (samples x genes), no AnnData, no pandas.
 
+The text kernels (:mod:`rtpredict.kernels.text`) read delimited text, such as VCF records, as
+byte spans: only a field's distinct values become Python strings.
+
 Gene sets are CSR-like ``(indptr, indices)`` column-index arrays (:func:`sets_to_csr`); each
 kernel reads a sample once for all sets and runs in parallel over samples. float32 input is read
 as float32. Compiled kernels are cached (see :mod:`rtpredict.kernels._cache` for where).
@@ -27,16 +30,29 @@ from rtpredict.kernels.set_scores import (
     set_scores,
     weighted_sum,
 )
+from rtpredict.kernels.text import (
+    factorize_spans,
+    integer_lists,
+    key_value_spans,
+    line_spans,
+    nth_spans,
+    subfield_spans,
+)
 
 __all__ = [
     "CODES",
     "as_matrix",
+    "factorize_spans",
     "geometric_mean",
+    "integer_lists",
+    "key_value_spans",
+    "line_spans",
     "mean",
     "mean_z",
     "median_dichotomy",
     "nonfinite_rows",
     "normalize_ssgsea",
+    "nth_spans",
     "rank_average",
     "rank_set_scores",
     "rsi_rank",
@@ -45,5 +61,6 @@ __all__ = [
     "sets_to_csr",
     "singscore",
     "ssgsea",
+    "subfield_spans",
     "weighted_sum",
 ]
