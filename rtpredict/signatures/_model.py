@@ -64,7 +64,8 @@ def split_ensembl(identifier: str) -> str | None:
     str or None
         The ID without version, or None when ``identifier`` is not an Ensembl gene ID.
     """
-    match = _ENSEMBL.match(identifier.strip())
+    text = identifier.strip()
+    match = _ENSEMBL.match(text) if text.startswith("ENS") else None
     if match is None:
         return None
     return match.group(1) + (match.group(2) or "")

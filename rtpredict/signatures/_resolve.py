@@ -305,12 +305,12 @@ class GeneResolver:
         resolved = [self.resolve(g, notes) for g in genes]
         indices = np.array([i for i, _ in resolved], dtype=np.int64)
         how = [h for _, h in resolved]
-        for column in np.unique(indices[indices >= 0]):
+        columns, counts = np.unique(indices[indices >= 0], return_counts=True)
+        for column in columns[counts > 1]:
             twice = np.flatnonzero(indices == column)
-            if len(twice) > 1:
-                labels = ", ".join(genes[i].label for i in twice)
-                notes.append(f"{labels} resolve to the same column; none of them used")
-                indices[twice] = -1
-                for i in twice:
-                    how[i] = "ambiguous"
+            labels = ", ".join(genes[i].label for i in twice)
+            notes.append(f"{labels} resolve to the same column; none of them used")
+            indices[twice] = -1
+            for i in twice:
+                how[i] = "ambiguous"
         return SignatureMatch(name=name, indices=indices, how=how, notes=notes)

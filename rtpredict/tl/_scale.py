@@ -178,13 +178,15 @@ def _detect(x: np.ndarray) -> tuple[str, str, str]:
         raise InputError(
             "the expression matrix holds no finite value, so its scale cannot be detected."
         )
+    # NaN stands in for a non-finite value in the sums below; a finite matrix is read as it is
+    masked = x if finite.all() else np.where(finite, x, np.nan)
     values = x[finite]
     low, high = float(values.min()), float(values.max())
     span = f"values {low:.3g} to {high:.3g}"
     if low < 0:
         if x.shape[0] >= 3:
             with np.errstate(invalid="ignore"):
-                means = np.nanmean(np.where(finite, x, np.nan), axis=0)
+                means = np.nanmean(masked, axis=0)
             centre = float(np.nanmedian(np.abs(means)))
             if centre < 0.1:
                 return (
@@ -196,14 +198,14 @@ def _detect(x: np.ndarray) -> tuple[str, str, str]:
     if high > 100 and np.all(values == np.round(values)):
         return "counts", "detected", f"integers, {span}"
     with np.errstate(invalid="ignore"):
-        sums = np.nansum(np.where(finite, x, np.nan), axis=1)
+        sums = np.nansum(masked, axis=1)
     if high > 50:
         total = float(np.median(sums))
         confirmed = abs(total / TPM_TOTAL - 1) <= 0.02
         what = "TPM sum to 1e6 per tumour" if confirmed else f"median per-tumour sum {total:.3g}"
         return "tpm", "detected", f"{span}, linear (above any log scale); {what}"
     with np.errstate(over="ignore", invalid="ignore"):
-        linear = np.nansum(np.where(finite, np.expm1(x), np.nan), axis=1)
+        linear = np.nansum(np.expm1(masked), axis=1)
     total = float(np.median(linear))
     if abs(total / TPM_TOTAL - 1) <= 0.02:
         return "log1p_tpm", "detected", f"{span}; expm1 sums to 1e6 per tumour"

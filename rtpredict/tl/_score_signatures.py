@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 from anndata import AnnData
 
 from rtpredict.signatures import Signature
@@ -134,15 +135,17 @@ def score_signatures(
         scale=found,
     )
     prefix = f"{key_added}_" if key_added else ""
+    columns: dict[str, np.ndarray] = {}
     for item in scored:
         name = prefix + item.signature.name
-        adata.obs[name] = item.scores
-        adata.obs[f"{name}_coverage"] = np.full(adata.n_obs, item.coverage)
+        columns[name] = item.scores
+        columns[f"{name}_coverage"] = np.full(adata.n_obs, item.coverage)
         if stats is not None and stats.scores.get(item.signature.name):
             label = _scoring.score_label(item.signature, method)
             percentile = stats.percentile(item.signature.name, label, item.scores)
             if np.isfinite(percentile).any():
-                adata.obs[f"{name}_reference_percentile"] = percentile
+                columns[f"{name}_reference_percentile"] = percentile
+    _write_obs(adata, columns)
     params = {
         "method": method,
         "ties": ties,
@@ -168,3 +171,15 @@ def score_signatures(
         }
     adata.uns[key_added or "signatures"] = record
     return adata if copy else None
+
+
+def _write_obs(adata: AnnData, columns: Mapping[str, np.ndarray]) -> None:
+    """Write the columns into ``obs``: existing ones in place, new ones appended in one step.
+
+    One step, not one insert per column: many signatures would otherwise fragment ``obs``.
+    """
+    new = {name: values for name, values in columns.items() if name not in adata.obs}
+    for name in columns.keys() - new.keys():
+        adata.obs[name] = columns[name]
+    if new:
+        adata.obs = pd.concat([adata.obs, pd.DataFrame(new, index=adata.obs.index)], axis=1)
