@@ -404,3 +404,24 @@ def test_utf8_text_before_and_inside_the_fields_read(tmp_path):
     assert got.loc[(25245350, "A"), "protein_change"] == "G12V"
     others = got.drop(index=(25245350, "A"))
     pd.testing.assert_frame_equal(others, expected.drop(index=(25245350, "A")))
+
+
+def test_sites_only_vcf_keeps_genes_and_consequences_without_vaf(tmp_path):
+    """A VCF without sample columns (but with FORMAT AD declared) gives the same alleles and
+    annotations, and no VAF or depth."""
+    lines = (VCF / "mutect2_csq.vcf").read_text().splitlines()
+    sites = [
+        line if line.startswith("##") else "\t".join(line.split("\t")[:8])
+        for line in lines
+        if not line.startswith(("##tumor_sample", "##normal_sample"))
+    ]
+    path = tmp_path / "sites.vcf"
+    path.write_text("\n".join(sites) + "\n")
+    got = read_somatic_vcf(path)
+    expected = read_somatic_vcf(VCF / "mutect2_csq.vcf")
+    assert got.attrs["sample_column"] is None
+    assert rows(got) == rows(expected)
+    annotations = ["gene", "consequence", "protein_change", "impact", "hotspot"]
+    pd.testing.assert_frame_equal(got[annotations], expected[annotations])
+    assert got["vaf"].isna().all()
+    assert got["depth"].isna().all()

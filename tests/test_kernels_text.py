@@ -151,3 +151,11 @@ def test_integer_lists_refuse_missing_and_malformed_values(value):
     ok, numbers = integer_lists(text, starts, ends, lengths=np.array([2 if "," in value else 1]))
     assert not ok.any()
     assert len(numbers) == 0
+
+
+def test_unsafe_input_is_refused_before_the_compiled_loops():
+    with pytest.raises(ValueError, match="newline"):
+        line_spans(np.frombuffer(b"a\tb\nc", np.uint8), 2)
+    _raw, text, starts, ends = as_text(["1,2", "3"])
+    with pytest.raises(ValueError, match="negative"):
+        integer_lists(text, starts, ends, lengths=np.array([-5, 1]))

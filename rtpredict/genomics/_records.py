@@ -109,13 +109,11 @@ def kept_records(
         chosen = annotation.choose_spans(raw, text, *values, refs, alts, n_alts)
     else:
         chosen = no_annotations(len(alts))
-    call = FORMAT + 1 + (column or 0)
-    calls = (starts[:, call], ends[:, call])
-    read = (
-        _counts(raw, text, starts[:, FORMAT], ends[:, FORMAT], calls, n_alts)
-        if counts and column is not None
-        else dict.fromkeys(("ad_ok", "ad", "dp"))
-    )
+    read = dict.fromkeys(("ad_ok", "ad", "dp"))
+    if counts and column is not None:
+        call = FORMAT + 1 + column
+        calls = (starts[:, call], ends[:, call])
+        read = _counts(raw, text, starts[:, FORMAT], ends[:, FORMAT], calls, n_alts)
     return {
         "number": rows + first,
         "chrom": chroms[chrom_codes],

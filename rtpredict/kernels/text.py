@@ -1,7 +1,8 @@
 """Delimited text as byte spans: fields found, factorized and read as integers in compiled loops.
 
 The text is a 1-D ``uint8`` array of UTF-8 bytes; a field is a span ``(start, end)`` of byte
-offsets into it, ``start == -1`` for a field that is absent. Only the distinct values of a field
+offsets into it, ``start == -1`` for a field that is absent. Spans given to a kernel must lie
+within its text (the compiled loops do not check bounds). Only the distinct values of a field
 ever become Python strings (:func:`factorize_spans`), so reading a column of a million records
 costs a few passes over its bytes instead of a million string objects.
 """
@@ -13,7 +14,7 @@ from numba import njit
 
 from rtpredict.kernels._cache import CACHE
 
-_TAB, _NEWLINE, _COMMA, _DOT, _MINUS, _PLUS = 9, 10, 44, 46, 45, 43
+_TAB, _NEWLINE, _COMMA, _MINUS, _PLUS = 9, 10, 44, 45, 43
 
 
 @njit(cache=CACHE, nogil=True)
@@ -51,7 +52,14 @@ def line_spans(text: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray
     -------
     starts, ends
         int64 arrays of shape ``(lines, n_columns)``.
+
+    Raises
+    ------
+    ValueError
+        The text does not end in a newline.
     """
+    if len(text) and text[-1] != _NEWLINE:
+        raise ValueError("the text must be whole lines, each ending in a newline")
     n_lines = int(np.count_nonzero(text == _NEWLINE))
     return _line_spans(text, n_lines, n_columns)
 
@@ -353,5 +361,12 @@ def integer_lists(
         fails it).
     values
         int64, the integers of the ``ok`` fields, in order.
+
+    Raises
+    ------
+    ValueError
+        A length is negative.
     """
+    if (np.asarray(lengths) < 0).any():
+        raise ValueError("lengths must not be negative")
     return _integer_lists(text, starts, ends, np.ascontiguousarray(lengths, np.int64))
