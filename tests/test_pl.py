@@ -139,6 +139,26 @@ def test_heatmap_orders_tumours_by_group(scores):
     assert separators == [9.5, 19.5, 29.5]
 
 
+def test_heatmap_names_groups_beside_their_rows_never_over_a_cell(scores):
+    ax = pl.signature_heatmap(scores, groupby="cohort", ax=new_ax())
+    (side,) = ax.child_axes
+    assert [t.get_text() for t in side.get_yticklabels()] == ["A", "B", "C", "D"]
+    np.testing.assert_allclose(side.get_yticks(), [4.5, 14.5, 24.5, 34.5])  # each group's centre
+    assert not {"A", "B", "C", "D"} & {t.get_text() for t in ax.texts}  # no name among the cells
+    ax.figure.canvas.draw()
+    group_right = max(t.get_window_extent().x1 for t in side.get_yticklabels())
+    tumours_left = min(t.get_window_extent().x0 for t in ax.get_yticklabels())
+    assert group_right < tumours_left
+
+
+def test_heatmap_writes_light_text_on_dark_cells(scores):
+    ax = pl.signature_heatmap(scores, ["gard"], ax=new_ax())
+    z = (scores.obs["gard"] - scores.obs["gard"].mean()) / scores.obs["gard"].std(ddof=0)
+    colours = {t.get_position()[1]: t.get_color() for t in ax.texts}
+    assert colours[int(np.argmax(z.abs().to_numpy()))] == "white"  # the darkest cell
+    assert colours[int(np.argmin(z.abs().to_numpy()))] != "white"  # a near-white cell
+
+
 # ----------------------------------------------------------------------------- waterfall
 @pytest.fixture(scope="module")
 def predicted():

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from anndata import AnnData
 from matplotlib.axes import Axes
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 
 from rtpredict.errors import InputError
 from rtpredict.pl._style import INK, axes
@@ -56,8 +58,8 @@ def signature_heatmap(
 
     Scores come from ``obs`` (``rtpredict.tl.score_rsi`` and ``score_signatures`` write them
     there). Each column is z-scored by default (a constant score is drawn as 0); a tumour
-    without a score is grey. On small cohorts every cell is also written out, so colour is
-    never the only cue.
+    without a score is grey. On small cohorts every cell is also written out (light on dark
+    cells), so colour is never the only cue.
 
     Parameters
     ----------
@@ -66,7 +68,8 @@ def signature_heatmap(
     keys
         The ``obs`` columns to draw (default: ``"rsi"`` and every scored signature).
     groupby
-        An ``obs`` column (e.g. ``"cohort"``) to order the tumours by, groups separated by a line.
+        An ``obs`` column (e.g. ``"cohort"``) to order the tumours by: groups are separated by a
+        line and named left of the tumours' names.
     standard_scale
         Z-score each column (mean 0, SD 1 over the tumours drawn).
     annotate
@@ -106,21 +109,38 @@ def signature_heatmap(
     bar.set_label("z-score" if standard_scale else "score", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     ax.set_xticks(np.arange(len(keys)), keys, rotation=45, ha="right", fontsize=7)
-    if len(matrix) <= NAMED_ROWS:
-        ax.set_yticks(np.arange(len(matrix)), [str(s) for s in matrix.index], fontsize=7)
-    else:
-        ax.set_yticks([])
+    names = [str(s) for s in matrix.index] if len(matrix) <= NAMED_ROWS else []
+    ax.set_yticks(np.arange(len(names)), names, fontsize=7)
     if annotate if annotate is not None else values.size <= ANNOTATE_CELLS:
+        # light text on dark cells: relative luminance of each cell's colour (sRGB weights)
+        dark = image.to_rgba(values)[..., :3] @ np.array([0.2126, 0.7152, 0.0722]) < 0.4
         for (i, j), value in np.ndenumerate(values):
             text = "NA" if np.isnan(value) else f"{value:.1f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=6, color=INK)
+            colour = "white" if dark[i, j] else INK
+            ax.text(j, i, text, ha="center", va="center", fontsize=6, color=colour)
     if groups is not None:
-        for edge in np.flatnonzero(groups[1:] != groups[:-1]):
-            ax.axhline(edge + 0.5, color=INK, lw=1.2)
-        for name in dict.fromkeys(groups):
-            rows = np.flatnonzero(groups == name)
-            box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1}
-            ax.text(-0.45, rows[0] - 0.45, name, ha="left", va="top", fontsize=7, bbox=box)
+        _name_groups(ax, groups, names)
     ax.set_title("Signature scores" + (" (z-scored)" if standard_scale else ""), loc="left")
     ax.tick_params(length=0)
     return ax
+
+
+def _name_groups(ax: Axes, groups: np.ndarray, row_names: Sequence[str]) -> None:
+    """Separate the groups by lines and name each beside its rows, left of the tumours' names.
+
+    The names sit on a secondary y axis whose labels are pushed past the widest tumour name,
+    so that no name covers a cell or a tumour's name.
+    """
+    for edge in np.flatnonzero(groups[1:] != groups[:-1]):
+        ax.axhline(edge + 0.5, color=INK, lw=1.2)
+    names = list(dict.fromkeys(groups))
+    centres = [float(np.flatnonzero(groups == name).mean()) for name in names]
+    measure, font = TextToPath(), FontProperties(size=7)
+    widest = max(
+        (measure.get_text_width_height_descent(r, font, ismath=False)[0] for r in row_names),
+        default=0.0,
+    )
+    side = ax.secondary_yaxis("left")
+    side.set_yticks(centres, names, fontsize=7, fontweight="bold")
+    side.tick_params(length=0, pad=widest + mpl.rcParams["ytick.major.pad"] + 6)
+    side.spines["left"].set_visible(False)
