@@ -31,8 +31,10 @@ def reader(fields: str, key: str = "CSQ") -> AnnotationReader:
 
 def annotate(annotation: AnnotationReader, entries, ref: str, alts: tuple[str, ...]) -> list:
     """The chosen annotation of each alt of one record (None: no entry of that alt chosen)."""
-    value = ",".join(entries) if entries else None
-    chosen = annotation.choose([value], [ref], list(alts), np.array([len(alts)]))
+    raw = ",".join(entries).encode() if entries else b""
+    span = (np.array([0 if entries else -1]), np.array([len(raw)]))
+    text = np.frombuffer(raw, np.uint8)
+    chosen = annotation.choose(raw, text, *span, [ref], list(alts), np.array([len(alts)]))
     fields = [dict(zip(chosen._fields, row, strict=True)) for row in zip(*chosen, strict=True)]
     rows = [SimpleNamespace(**values) for values in fields]
     return [None if all(v is None for v in vars(row).values()) else row for row in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 import anndata as ad
 import numpy as np
@@ -170,6 +171,24 @@ def test_ssgsea_method_and_user_gene_sets(reference):
     assert (adata.obs["user_mine_coverage"] == 5 / 6).all()
     assert adata.uns["user"]["signatures"]["mine"]["missing"] == ["NOT_A_GENE"]
     assert adata.uns["user"]["params"]["method"] == "ssgsea"
+
+
+def test_many_gene_sets_write_obs_in_one_step_and_rescoring_keeps_column_order():
+    """150 new columns at once (pandas warns of a fragmented frame past 100 inserts), and on
+    scoring again the existing columns are replaced where they stand."""
+    adata = cohort(6, seed=11)
+    adata.obs["before"] = 1.0
+    sets = {f"set{k}": list(adata.var_names[k : k + 5]) for k in range(75)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        rtl.score_signatures(adata, sets, method="singscore")
+    expected = ["before", *(f"set{k}{end}" for k in range(75) for end in ("", "_coverage"))]
+    assert [c for c in adata.obs.columns if c not in ("cohort", "site")][-151:] == expected
+    first = adata.obs["set0"].copy()
+    adata.obs["set0"] = np.nan
+    rtl.score_signatures(adata, {"set0": sets["set0"]}, method="singscore")
+    assert [c for c in adata.obs.columns if c not in ("cohort", "site")][-151:] == expected
+    np.testing.assert_array_equal(adata.obs["set0"], first)
 
 
 def test_symbol_var_names_and_aliases_resolve():

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from rtpredict.genomics._consequences import IMPACT, most_severe
-from rtpredict.genomics._spans import span_strings
+from rtpredict.genomics._spans import span_strings, span_texts
 from rtpredict.kernels import subfield_spans
 
 _AA3 = {
@@ -151,7 +151,10 @@ class AnnotationReader:
 
     def choose(
         self,
-        values: Sequence[str | None],
+        raw: bytes,
+        text: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
         refs: Sequence[str],
         alts: Sequence[str],
         n_alts: np.ndarray,
@@ -160,8 +163,12 @@ class AnnotationReader:
 
         Parameters
         ----------
-        values
-            Each record's raw CSQ/ANN value (entries joined by ``,``), None when absent.
+        raw
+            UTF-8 bytes holding the records' CSQ/ANN values (entries joined by ``,``).
+        text
+            ``raw`` as uint8.
+        starts, ends
+            Each record's value span in ``raw`` (``start == -1`` when absent).
         refs
             Each record's REF as written.
         alts
@@ -175,29 +182,6 @@ class AnnotationReader:
             One entry per alt allele, in the order of ``alts``; alleles without a matching entry
             get None in every field.
         """
-        encoded = [b"" if value is None else value.encode() for value in values]
-        raw = b"".join(encoded)
-        lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
-        ends = np.cumsum(lengths)
-        starts = np.where([value is None for value in values], -1, ends - lengths)
-        text = np.frombuffer(raw, np.uint8)
-        return self.choose_spans(raw, text, starts, ends, refs, alts, n_alts)
-
-    def choose_spans(
-        self,
-        raw: bytes,
-        text: np.ndarray,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        refs: Sequence[str],
-        alts: Sequence[str],
-        n_alts: np.ndarray,
-    ) -> Annotations:
-        """:meth:`choose`, with each record's value given as a span of UTF-8 bytes.
-
-        ``raw`` holds the bytes, ``text`` views them as uint8, and ``starts``/``ends`` are each
-        record's value span (``start == -1`` when absent).
-        """
         chosen = no_annotations(len(alts))
         if not self.complete:
             return chosen
@@ -209,9 +193,7 @@ class AnnotationReader:
             """The texts of one field (empty strings when the header lacks it)."""
             if index is None:
                 return np.full(len(record[rows]), "", dtype=object)
-            span = (field_starts[rows, index], field_ends[rows, index])
-            codes, uniques = span_strings(raw, text, *span)
-            return uniques[codes]
+            return span_texts(raw, text, field_starts[rows, index], field_ends[rows, index])
 
         first = np.cumsum(n_alts) - n_alts
         labels = self._labels(refs, alts, n_alts, first)
@@ -227,7 +209,8 @@ class AnnotationReader:
         canonical = field(self._canonical, kept) == "YES"
         canonical |= field(self._mane, kept) != ""
         coding = field(self._biotype, kept) == "protein_coding"
-        codes, written = pd.factorize(field(self._consequence, kept))
+        consequence = (field_starts[kept, self._consequence], field_ends[kept, self._consequence])
+        codes, written = span_strings(raw, text, *consequence)
         best = [most_severe(t) for t in written]
         severity = np.array([rank for _, rank in best], np.int64)[codes]
         order = np.lexsort((kept, severity, ~coding, ~canonical, ~picked, slot[kept]))

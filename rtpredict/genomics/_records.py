@@ -14,17 +14,11 @@ import pandas as pd
 
 from rtpredict.genomics._annotation import AnnotationReader, Annotations, no_annotations
 from rtpredict.genomics._contigs import normalise_contig
-from rtpredict.genomics._spans import span_strings
+from rtpredict.genomics._spans import span_strings, span_texts
 from rtpredict.kernels import integer_lists, key_value_spans, line_spans, nth_spans
 
 #: 0-based VCF columns
 CHROM, POS, REF, ALT, FILTER, INFO, FORMAT = 0, 1, 3, 4, 6, 7, 8
-
-
-def _column(raw: bytes, text: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Return the spans' texts as an object array of strings."""
-    codes, uniques = span_strings(raw, text, starts, ends)
-    return uniques[codes]
 
 
 def _alt_alleles(codes: np.ndarray, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,11 +96,11 @@ def kept_records(
     )
     if not pos_ok.all():
         raise ValueError("a record's POS is not an integer")
-    refs = _column(raw, text, starts[:, REF], ends[:, REF])
+    refs = span_texts(raw, text, starts[:, REF], ends[:, REF])
     if annotation is not None:
         key = (annotation.key + "=").encode()
         values = key_value_spans(text, starts[:, INFO], ends[:, INFO], key=key)
-        chosen = annotation.choose_spans(raw, text, *values, refs, alts, n_alts)
+        chosen = annotation.choose(raw, text, *values, refs, alts, n_alts)
     else:
         chosen = no_annotations(len(alts))
     read = dict.fromkeys(("ad_ok", "ad", "dp"))

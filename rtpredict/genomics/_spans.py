@@ -31,3 +31,9 @@ def span_strings(
     uniques = np.empty(len(firsts), dtype=object)
     uniques[:] = [raw[start:end].decode() for start, end in bounds]
     return codes, uniques
+
+
+def span_texts(raw: bytes, text: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Return the spans' texts as an object array of strings (one string per distinct text)."""
+    codes, uniques = span_strings(raw, text, starts, ends)
+    return uniques[codes]
